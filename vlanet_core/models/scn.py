@@ -1,0 +1,282 @@
+"""SCN, the Semantic Completion Network (Lin et al., AAAI 2020): weakly supervised, trained on (video, sentence) only.
+
+Equation -> code (paper numbering):
+- eq. 1 ``c = Dec_v(v, Enc_q(q))``: ``generate`` (text encoded by the stack, video decoded against it).
+- eq. 2 ``SC_t = sigmoid(W_s c_t + b_s)``: ``score_head``; candidates ``(t - r_k n_v, t)`` in ``scn_parts``.
+- eq. 3 ``p = lambda1 exp(-n_update / lambda2)`` + top-K with NMS: ``scn_parts.select_proposals``; ``n_update`` is
+  a buffer (saved in checkpoints) that ``loss`` increments once per call in training mode.
+- eq. 4 ``f^k = Dec_q(q^, Enc_v(v^k))``: ``complete``; masking in ``scn_parts.choose_masked_words``.
+- eq. 5 ``e_i = W_v f_i + b_v``: ``word_out`` then dot products with the vocabulary (see below).
+- eqs. 6-7 reconstruction NLL: ``_reconstruction``; rewards from its ranks and eq. 8: ``scn_parts``.
+- eq. 9 ``L = 1/K sum_k (L_rec^k + beta L_ran^k)``: ``loss`` (averaged over the batch too).
+
+Choices where the paper is silent, or where this project's data differs:
+- Vocabulary. Batches hold GloVe vectors, not word ids, so the vocabulary of eq. 5 is the batch's distinct word
+  vectors: energies are ``word_out(f_i) . word_in(w_j)`` for every distinct word ``w_j`` of the batch (output
+  weights tied to the input projection), and the target is the true word's index. Works for any vocabulary with
+  no id table in the checkpoint; the ranking task is easier with small batches, but the rewards only compare the
+  K proposals of one sentence, which all face the same vocabulary.
+- Masking without POS tags. A third of the words are replaced by a learned mask vector; words that appear in many
+  of the batch's sentences (the, a, to) count as function words and content words are ``mask_content_boost``
+  times as likely to be drawn (``scn_parts.content_word_weights``).
+- Eqs. 6-7 are written as next-word prediction, but the decoder is bidirectional on the masked sentence, which
+  would see the next word; we follow the text ("the negative log-likelihood of each masked word") and score the
+  masked positions, averaged over them (a sum would weigh long sentences more). The "w/o mask" ablation is
+  the captioning generator the paper compares with: no mask, a causal decoder, next-word prediction.
+- Rank loss: eq. 8 is a softmax over the K selected confidences. Over sigmoid outputs in (0, 1) that softmax
+  can never come near the reward distribution, so its gradient stays weak (scaled by the sigmoid's slope); by
+  default (``rank_on_logits``) it runs on the pre-sigmoid scores, which the sigmoid maps monotonically to the
+  confidences, so the ranking is the same. With the paper's choices (sigmoid, beta 0.1) the generator of the
+  toy in ``tests/test_scn_model.py`` was still at chance after 400 updates; with logits and beta 1 it learned in
+  ~150. Gradients reach the generator only through eq. 8 (the selection is discrete).
+- Inference scores every valid candidate with the generator's sigmoid confidence (eq. 2): the completion module
+  needs the sentence masked and K forward passes, and its job in the paper is only to train the generator.
+  ``word_time`` is the textual decoder's cross-attention (words -> frames) on the whole video, query unmasked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vlanet_core.errors import FeatureSizeError
+from vlanet_core.models import scn_parts as parts
+from vlanet_core.models.base import ModelOutput, MomentModel, WeakBatch
+from vlanet_core.models.scn_layers import EncoderDecoderStack, sinusoidal_positions
+from vlanet_core.registry import MODELS
+from vlanet_core.results import AttentionStage
+
+
+@dataclass
+class SCNConfig:
+    """Everything that rebuilds an SCN model (JSON-serialisable). Defaults: the paper's Charades-STA settings
+    except the Transformer size (256 / 3 layers in the paper, halved for small data and CPU training) and the
+    rank loss (``beta``, ``rank_on_logits``: see the module docstring)."""
+
+    feature_dim: int = 500  # visual feature size C (PCA'd C3D in the paper); set from the backbone
+    word_dim: int = 50  # GloVe 6B 50d, the project's default text vectors
+    hidden_dim: int = 128  # paper: 256
+    num_heads: int = 4  # hidden_dim must divide by it
+    num_layers: int = 2  # paper: 3
+    dropout: float = 0.1  # the paper gives none; standard Transformer value
+    ratios: list[float] = field(default_factory=lambda: [0.167, 0.25, 0.333, 0.5])  # paper's Charades-STA r_k
+    top_k: int = 4  # K selected proposals per sentence (paper: 4)
+    nms_threshold: float = 0.5  # the paper gives none; drops near-duplicates, keeps nested proposals of 2x length
+    lambda1: float = 0.5  # eq. 3 (paper)
+    lambda2: float = 2000.0  # eq. 3 (paper), in parameter updates
+    beta: float = 1.0  # eq. 9 rank-loss weight; paper 0.1, which left the generator untrained on our toy (see tests)
+    mask_ratio: float = 1.0 / 3.0  # share of words masked (paper: one third)
+    mask_content_boost: float = 3.0  # how much likelier a content word is to be masked than a function word
+    function_word_df: float = 0.3  # a word in more than this share of the batch's sentences is a function word
+    share_params: bool = True  # False = "w/o share": separate stacks for generation and completion
+    use_exploration: bool = True  # False = "w/o rand": p = 0
+    use_reward: bool = True  # False = "w/o reward": one-hot reward for the best proposal
+    use_masking: bool = True  # False = "w/o mask": plain captioning (causal decoder, next-word prediction)
+    rank_on_logits: bool = True  # eq. 8 on pre-sigmoid scores; False = the paper's sigmoid confidences (learns slower)
+
+    def __post_init__(self) -> None:
+        if self.hidden_dim % self.num_heads or self.hidden_dim % 2:
+            raise ValueError(f"hidden_dim {self.hidden_dim} must be even and divisible by num_heads {self.num_heads}")
+        if self.top_k < 2:
+            raise ValueError("top_k must be at least 2: rewards step from 1 to 0 in steps of 1/(K-1)")
+        if not self.ratios or not all(0 < r <= 1 for r in self.ratios):
+            raise ValueError(f"ratios must be a non-empty list in (0, 1], got {self.ratios}")
+
+
+@MODELS.register("scn", weak=True)
+class SCN(MomentModel):
+    """Semantic Completion Network; ``loss`` takes a WeakBatch (only ``video``, ``words`` and their masks)."""
+
+    weak = True
+    config_class = SCNConfig
+    n_update: torch.Tensor  # () long buffer: parameter updates so far (eq. 3), saved with the weights
+
+    def __init__(self, config: SCNConfig) -> None:
+        super().__init__(config)
+        d = config.hidden_dim
+        self.video_in = nn.Linear(config.feature_dim, d)
+        self.word_in = nn.Linear(config.word_dim, d)
+        self.modality = nn.Embedding(2, d)  # 0 = video, 1 = text: the shared stack sees both
+        self.mask_vector = nn.Parameter(torch.zeros(config.word_dim))  # the "special token" of masked words
+        self.drop = nn.Dropout(config.dropout)
+        # one stack when shared; a second one only for "w/o share" (never two names for one module: the
+        # checkpoint format stores each tensor once)
+        self.generator_stack = EncoderDecoderStack(d, config.num_heads, config.num_layers, config.dropout)
+        self.completion_stack = (
+            None if config.share_params else EncoderDecoderStack(d, config.num_heads, config.num_layers, config.dropout)
+        )
+        self.score_head = nn.Linear(d, len(config.ratios))  # eq. 2
+        self.word_out = nn.Linear(d, d)  # eq. 5's W_v, b_v (into the space of word_in)
+        self.register_buffer("n_update", torch.zeros((), dtype=torch.long))
+
+    # ----- embeddings and the two modules ---------------------------------------------------------------------
+    def _stack(self, completion: bool) -> EncoderDecoderStack:
+        return self.completion_stack if completion and self.completion_stack is not None else self.generator_stack
+
+    def _embed(self, x: torch.Tensor, kind: int) -> torch.Tensor:
+        """(B, L, C or E) -> (B, L, D): projection + positions + modality."""
+        proj = self.video_in(x) if kind == 0 else self.word_in(x)
+        pos = sinusoidal_positions(x.shape[1], proj.shape[-1], device=x.device)
+        return self.drop(proj + pos[None] + self.modality.weight[kind])
+
+    def generate(self, video, video_mask, words, word_mask) -> dict[str, torch.Tensor]:
+        """Eqs. 1-2. Returns ``logits`` (B, T, n_k) pre-sigmoid confidences, ``query_self`` (B, M, M) and
+        ``frames_to_words`` (B, T, M) attention of the last layer."""
+        stack = self._stack(completion=False)
+        q_enc, q_self, _ = stack(self._embed(words, 1), word_mask)  # Enc_q
+        c, _, f2w = stack(self._embed(video, 0), video_mask, q_enc, word_mask)  # Dec_v
+        assert f2w is not None  # a decoder always has cross weights
+        return {"logits": self.score_head(c), "query_self": q_self, "frames_to_words": f2w}
+
+    def complete(self, video, video_mask, words, word_mask, causal: bool = False):
+        """Eq. 4: ``f`` (B, M, D) from (masked) words decoded against the encoded frames, and the words -> frames
+        cross-attention (B, M, T')."""
+        stack = self._stack(completion=True)
+        v_enc, _, _ = stack(self._embed(video, 0), video_mask)  # Enc_v
+        f, _, w2f = stack(self._embed(words, 1), word_mask, v_enc, video_mask, causal=causal)  # Dec_q
+        assert w2f is not None
+        return f, w2f
+
+    # ----- training -------------------------------------------------------------------------------------------
+    def _check(self, video: torch.Tensor, words: torch.Tensor) -> None:
+        if video.shape[-1] != self.config.feature_dim:
+            raise FeatureSizeError(
+                f"SCN was built for {self.config.feature_dim}-d video features, got {video.shape[-1]}-d"
+            )
+        if words.shape[-1] != self.config.word_dim:
+            raise FeatureSizeError(f"SCN was built for {self.config.word_dim}-d word vectors, got {words.shape[-1]}")
+        if video.shape[-2] == 0 or words.shape[-2] == 0:
+            raise FeatureSizeError("SCN needs at least one video step and one word")
+
+    def exploration_p(self) -> float:
+        """Eq. 3's current p (0 for the "w/o rand" ablation)."""
+        if not self.config.use_exploration:
+            return 0.0
+        return parts.exploration_probability(int(self.n_update), self.config.lambda1, self.config.lambda2)
+
+    def _select(self, logits, start, end, valid, lengths, p: float) -> torch.Tensor:
+        """(B, K) flat indices into the (T * n_k) candidates of each video (eq. 3 + NMS)."""
+        conf = torch.sigmoid(logits.detach()).flatten(1).cpu().numpy()
+        s, e, ok = start.flatten(1).cpu().numpy(), end.flatten(1).cpu().numpy(), valid.flatten(1).cpu().numpy()
+        chosen = []
+        for b in range(conf.shape[0]):
+            idx = np.flatnonzero(ok[b])
+            if idx.size == 0:
+                raise FeatureSizeError(f"SCN: video {b} of the batch has no valid candidate (length {int(lengths[b])})")
+            spans = np.stack([s[b, idx], e[b, idx] + 1], axis=1).astype(np.float64)
+            picks = parts.select_proposals(conf[b, idx], spans, self.config.top_k, p, self.config.nms_threshold)
+            chosen.append(idx[picks])
+        return torch.as_tensor(np.stack(chosen), dtype=torch.long, device=logits.device)
+
+    def _proposal_frames(self, video, start, end) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cut (B, K) proposals out of ``video`` (B, T, C): frames (B*K, L, C) zero-padded and mask (B*K, L)."""
+        b, k = start.shape
+        lengths = end - start + 1
+        span = int(lengths.max())
+        offsets = torch.arange(span, device=video.device)
+        idx = (start[..., None] + offsets).clamp(max=video.shape[1] - 1)  # (B, K, L)
+        mask = offsets < lengths[..., None]
+        frames = torch.gather(video, 1, idx.view(b, k * span, 1).expand(-1, -1, video.shape[-1]))
+        frames = frames.view(b * k, span, -1) * mask.view(b * k, span, 1)
+        return frames, mask.view(b * k, span)
+
+    def _reconstruction(self, f, vocab, targets, use) -> torch.Tensor:
+        """Eqs. 5-7: mean NLL of the target words. ``f`` (N, M, D); ``targets`` (N, M) ids; ``use`` (N, M) bool."""
+        # scaled like attention logits so the initial energies are O(1) whatever hidden_dim is
+        energies = self.word_out(f) @ self.word_in(vocab).T / f.shape[-1] ** 0.5  # (N, M, V)
+        nll = F.cross_entropy(energies.transpose(1, 2), targets.clamp(min=0), reduction="none")  # (N, M)
+        weights = use.float()
+        return (nll * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+    def loss(self, batch: WeakBatch) -> dict[str, torch.Tensor]:
+        """Eq. 9. Keys: ``loss``; for logs ``rec`` and ``rank`` (batch means), ``explore_p``, ``best_rec``."""
+        cfg = self.config
+        video, words = batch.video, batch.words
+        self._check(video, words)
+        video_mask, word_mask = batch.video_mask.bool(), batch.word_mask.bool()
+        lengths = video_mask.sum(1)
+        b, steps, _ = video.shape
+        k = cfg.top_k
+
+        logits = self.generate(video, video_mask, words, word_mask)["logits"]  # (B, T, n_k)
+        start, end, valid = parts.candidate_spans(lengths, steps, cfg.ratios)
+        p = self.exploration_p() if self.training else 0.0
+        chosen = self._select(logits, start, end, valid, lengths, p)  # (B, K)
+        chosen_logits = logits.flatten(1).gather(1, chosen)
+        chosen_start, chosen_end = start.flatten(1).gather(1, chosen), end.flatten(1).gather(1, chosen)
+        frames, frame_mask = self._proposal_frames(video, chosen_start, chosen_end)
+
+        vocab, ids = parts.batch_vocabulary(words, word_mask)
+        if cfg.use_masking:
+            weights = parts.content_word_weights(ids, word_mask, cfg.function_word_df, cfg.mask_content_boost, 4)
+            masked = parts.choose_masked_words(weights, word_mask, cfg.mask_ratio)
+            shown = torch.where(masked[..., None], self.mask_vector.to(words.dtype), words)
+            targets, use = ids, masked
+        else:  # captioning: position i predicts word i + 1 with a causal decoder
+            shown = words
+            targets = torch.cat([ids[:, 1:], torch.full_like(ids[:, :1], -1)], dim=1)
+            use = targets >= 0
+        f, _ = self.complete(
+            frames,
+            frame_mask,
+            shown.repeat_interleave(k, dim=0),
+            word_mask.repeat_interleave(k, dim=0),
+            causal=not cfg.use_masking,
+        )
+        rec = self._reconstruction(f, vocab, targets.repeat_interleave(k, dim=0), use.repeat_interleave(k, dim=0))
+        rec = rec.view(b, k)
+        rewards = parts.rank_rewards(rec, one_hot=not cfg.use_reward)
+        scores = chosen_logits if cfg.rank_on_logits else torch.sigmoid(chosen_logits)
+        ran = parts.rank_loss(scores, rewards)
+        total = (rec + cfg.beta * ran).mean()
+        if self.training:
+            self.n_update += 1
+        return {
+            "loss": total,
+            "rec": rec.detach().mean(),
+            "rank": ran.detach().mean(),
+            "best_rec": rec.detach().min(1).values.mean(),
+            "explore_p": torch.tensor(p),
+        }
+
+    # ----- inference ------------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def infer(self, video: torch.Tensor, words: torch.Tensor, tokens: list[str]) -> ModelOutput:
+        """Every valid candidate of one video (T, C) for a query (M, E), scored by eq. 2's confidence."""
+        self._check(video, words)
+        param = next(self.parameters())
+        video = video.to(param.device, param.dtype)[None]
+        words = words.to(param.device, param.dtype)[None]
+        steps, count = video.shape[1], words.shape[1]
+        video_mask = torch.ones(1, steps, dtype=torch.bool, device=param.device)
+        word_mask = torch.ones(1, count, dtype=torch.bool, device=param.device)
+        gen = self.generate(video, video_mask, words, word_mask)
+        conf = torch.sigmoid(gen["logits"][0])  # (T, n_k)
+        start, end, valid = parts.candidate_spans(video_mask.sum(1), steps, self.config.ratios)
+        start, end, valid = start[0], end[0], valid[0]
+        proposals = torch.stack([start[valid].double() / steps, (end[valid].double() + 1) / steps], dim=1)
+        _, w2f = self.complete(video, video_mask, words, word_mask)  # words -> frames on the whole video
+        word_time = w2f[0].cpu().numpy().astype(np.float32)  # (M, T)
+        times = [str(i) for i in range(steps)]
+        tokens = list(tokens)
+        heat = torch.where(valid, conf, torch.zeros_like(conf)).T.cpu().numpy()  # (n_k, T)
+        stages = [
+            AttentionStage("text encoder self-attention", gen["query_self"][0].cpu().numpy(), tokens, tokens,
+                           ("word", "word"), "Enc_q: each word (row) attends to the other words."),
+            AttentionStage("visual decoder: frames -> words", gen["frames_to_words"][0].cpu().numpy(), times, tokens,
+                           ("time", "word"), "Dec_v (eq. 1): each step (row) gathers the words it matches."),
+            AttentionStage("textual decoder: words -> frames", word_time, tokens, times, ("word", "time"),
+                           "Dec_q (eq. 4) on the whole video: each word (row) gathers the steps that complete it."),
+            AttentionStage("proposal confidence", heat, [f"ratio {r:g}" for r in self.config.ratios], times,
+                           ("ratio", "time"), "Eq. 2: confidence of the candidate of each ratio ending at each step."),
+        ]  # fmt: skip
+        return ModelOutput(
+            proposals=proposals.cpu().numpy(),
+            scores=conf[valid].double().cpu().numpy(),
+            word_time=word_time,
+            stages=stages,
+        )
