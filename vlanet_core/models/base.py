@@ -89,6 +89,9 @@ class MomentModel(nn.Module):
     def config_dict(self) -> dict[str, Any]:
         return asdict(self.config)
 
+    def forward(self, batch: WeakBatch) -> dict[str, torch.Tensor]:  # so DistributedDataParallel can wrap it
+        return self.loss(batch)
+
     def loss(self, batch: WeakBatch) -> dict[str, torch.Tensor]:
         """Training losses; key ``"loss"`` is the total that is back-propagated, the others are for logging."""
         raise NotImplementedError

@@ -1,0 +1,164 @@
+"""The predictor API the app and outside scripts depend on.
+
+    p = Predictor.from_pretrained("checkpoints/vlanet-shapes-sta")
+    video = p.encode_video("clip.mp4")              # decode + features, cached by content hash
+    result = p.predict("the red circle moves to the left", video, top_k=5)
+    result.moments, result.to_json()
+
+The predictor owns the only conversion from the model's fractions of the feature sequence to seconds, the
+ranking (NMS, top-k) and the relabelling of attention axes in seconds.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from vlanet_core.checkpoint import build_model, load_checkpoint
+from vlanet_core.device import pick_device
+from vlanet_core.errors import FeatureSizeError
+from vlanet_core.features.types import DecodedVideo, VideoFeatures
+from vlanet_core.models.base import MomentModel, ModelOutput
+from vlanet_core.registry import BACKBONES, TEXT_ENCODERS
+from vlanet_core.results import AttentionStage, Moment, RetrievalResult
+from vlanet_core.spans import nms
+
+TIME_AXES = ("time", "step")
+DEFAULT_NMS = 0.5
+
+_shared_cache: Any = None
+_shared_cache_lock = threading.Lock()
+
+
+def shared_feature_cache() -> Any:
+    """One bounded feature cache per process, keyed by content hash + backbone + params (no per-user data)."""
+    global _shared_cache
+    with _shared_cache_lock:
+        if _shared_cache is None:
+            from vlanet_core.features.cache import FeatureCache
+
+            _shared_cache = FeatureCache()
+        return _shared_cache
+
+
+class Predictor:
+    """A loaded model with its visual backbone and text encoder.
+
+    ``config`` is the checkpoint's config.json as a dict (``model``, ``model_config``, ``backbone``,
+    ``text_encoder``, ``trained_on``, ``extra``).
+    """
+
+    def __init__(self, model: MomentModel, config: dict[str, Any], device: torch.device, name: str = "") -> None:
+        self.model = model.eval()
+        self.config = config
+        self.device = device
+        self.name = name or config["model"]
+        backbone_cfg = config["backbone"]
+        text_cfg = config["text_encoder"]
+        self.backbone = BACKBONES.create(backbone_cfg["name"], **backbone_cfg.get("params", {}))
+        self.text_encoder = TEXT_ENCODERS.create(text_cfg["name"], **text_cfg.get("params", {}))
+        self._lock = threading.Lock()  # torch modules are not re-entrant across threads for hooks/state
+
+    @property
+    def trained_on(self) -> str:
+        return str(self.config.get("trained_on", "unknown data"))
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str | torch.device | None = None) -> Predictor:
+        """Load a checkpoint folder (config.json + model.safetensors)."""
+        dev = pick_device(str(device) if device is not None else None)
+        model, config = load_checkpoint(folder, device=dev)
+        return cls(model, config, dev, name=Path(folder).name)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], device: str | torch.device | None = None, name: str = "") -> Predictor:
+        """Build an untrained or training-free model (baselines, clip-zeroshot) straight from a config dict."""
+        dev = pick_device(str(device) if device is not None else None)
+        model = build_model(config["model"], config["model_config"]).to(dev)
+        return cls(model, config, dev, name=name)
+
+    def encode_video(
+        self, video: str | Path | DecodedVideo, progress: Callable[[float, str], None] | None = None
+    ) -> VideoFeatures:
+        """Decode a file (or take frames already decoded) and compute the backbone's features; cached by content."""
+        if isinstance(video, DecodedVideo):
+            return self.backbone.extract(video)
+        from vlanet_core.features.pipeline import encode_video_file
+
+        return encode_video_file(video, self.backbone, cache=shared_feature_cache(), progress=progress)
+
+    def encode_query(self, query: str) -> Any:
+        """The text encoder's EncodedText (raises EmptyQueryError / QueryTooLongError / UnknownWordsError)."""
+        return self.text_encoder.encode(query)
+
+    def predict(
+        self,
+        query: str,
+        video: VideoFeatures,
+        top_k: int = 5,
+        vid: str | None = None,
+        nms_threshold: float = DEFAULT_NMS,
+    ) -> RetrievalResult:
+        """Rank the moments of ``video`` for ``query``; ``top_k`` moments after NMS, best first, in seconds."""
+        start_time = time.perf_counter()
+        text = self.encode_query(query)
+        expected = int(self.model.config.feature_dim)
+        if video.features.ndim != 2 or video.features.shape[1] != expected:
+            raise FeatureSizeError(
+                f"model {self.name!r} expects {expected}-d features from backbone "
+                f"{self.config['backbone']['name']!r}, got shape {tuple(video.features.shape)}"
+            )
+        feats = torch.from_numpy(np.ascontiguousarray(video.features, dtype=np.float32)).to(self.device)
+        words = torch.from_numpy(np.ascontiguousarray(text.vectors, dtype=np.float32)).to(self.device)
+        with self._lock, torch.no_grad():
+            out = self.model.infer(feats, words, list(text.tokens))
+        result = self._to_result(out, video, query, text, vid, top_k, nms_threshold)
+        result.latency_s = time.perf_counter() - start_time
+        return result
+
+    def _to_result(
+        self,
+        out: ModelOutput,
+        video: VideoFeatures,
+        query: str,
+        text: Any,
+        vid: str | None,
+        top_k: int,
+        nms_threshold: float,
+    ) -> RetrievalResult:
+        spans = video.fractions_to_seconds(np.asarray(out.proposals, dtype=np.float64).reshape(-1, 2))
+        scores = np.nan_to_num(np.asarray(out.scores, dtype=np.float64).reshape(-1), nan=-1e9)
+        keep = nms(spans, scores, threshold=nms_threshold, top_k=max(1, int(top_k)))
+        moments = [Moment(float(spans[i, 0]), float(spans[i, 1]), float(scores[i])) for i in keep]
+        proposals = [Moment(float(s[0]), float(s[1]), float(c)) for s, c in zip(spans, scores)]
+        times = video.times
+        return RetrievalResult(
+            vid=vid or (Path(video.source).stem if video.source else "video"),
+            query=query,
+            model=self.name,
+            duration=float(video.duration),
+            moments=moments,
+            proposals=proposals,
+            tokens=list(text.tokens),
+            times=times,
+            word_time=None if out.word_time is None else np.asarray(out.word_time, dtype=np.float32),
+            stages=[_label_time_axes(stage, times) for stage in out.stages],
+            unknown_words=list(text.unknown),
+        )
+
+
+def _label_time_axes(stage: AttentionStage, times: np.ndarray) -> AttentionStage:
+    """Replace step-index labels by seconds on every axis named "time" or "step"."""
+    labels = [f"{t:.1f}s" for t in times]
+    rows, cols = stage.rows, stage.cols
+    if len(stage.axis) >= 1 and stage.axis[0] in TIME_AXES and len(rows) == len(labels):
+        rows = labels
+    if len(stage.axis) >= 2 and stage.axis[1] in TIME_AXES and cols is not None and len(cols) == len(labels):
+        cols = labels
+    return AttentionStage(stage.name, stage.weights, rows, cols, stage.axis, stage.description)

@@ -1,0 +1,130 @@
+"""Pairs and batches. A weak pair is (video index, sentence index): it has no field that could hold a time.
+
+Only ``SupervisedPair`` carries a target span, and only fully supervised models (``MomentModel.weak = False``)
+are given those (see ``make_pairs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from vlanet_core.models.base import SupervisedBatch, WeakBatch
+
+
+@dataclass(frozen=True)
+class WeakPair:
+    """A (video, sentence) pair by index: all a weakly supervised trainer ever receives."""
+
+    video: int
+    sentence: int
+
+
+@dataclass(frozen=True)
+class SupervisedPair(WeakPair):
+    """A pair with its target span as fractions of the video's feature sequence (fully supervised models only)."""
+
+    start: float = 0.0
+    end: float = 1.0
+
+
+class TextCache:
+    """Encodes each distinct sentence once. ``encode`` returns (M, E) float32 vectors (M >= 1)."""
+
+    def __init__(self, encoder: object) -> None:
+        self.encoder = encoder
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, sentence: str) -> np.ndarray:
+        vec = self._vectors.get(sentence)
+        if vec is None:
+            vec = np.asarray(self.encoder.encode(sentence).vectors, dtype=np.float32)  # type: ignore[attr-defined]
+            self._vectors[sentence] = vec
+        return vec
+
+    def warm(self, sentences: Sequence[str]) -> None:
+        """Encode many sentences at once when the encoder batches (transformers)."""
+        todo = [s for s in dict.fromkeys(sentences) if s not in self._vectors]
+        many = getattr(self.encoder, "encode_many", None)
+        if many is None:
+            for s in todo:
+                self.encode(s)
+            return
+        for start in range(0, len(todo), 256):
+            chunk = todo[start : start + 256]
+            for s, enc in zip(chunk, many(chunk)):
+                self._vectors[s] = np.asarray(enc.vectors, dtype=np.float32)
+
+
+def pad_sequences(arrays: Sequence[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero-pad (L_i, D) arrays to (B, max L, D) with a (B, max L) bool mask."""
+    length = max(a.shape[0] for a in arrays)
+    dim = arrays[0].shape[1]
+    out = np.zeros((len(arrays), length, dim), dtype=np.float32)
+    mask = np.zeros((len(arrays), length), dtype=bool)
+    for i, a in enumerate(arrays):
+        out[i, : a.shape[0]] = a
+        mask[i, : a.shape[0]] = True
+    return torch.from_numpy(out), torch.from_numpy(mask)
+
+
+class Collator:
+    """Builds WeakBatch / SupervisedBatch from pairs.
+
+    ``negatives`` > 0 adds that many text-only hard negatives per pair (``neg_words``), drawn by ``make_negatives``
+    (sentence index, rng) -> list of sentences.
+    """
+
+    def __init__(
+        self,
+        videos: Sequence[np.ndarray],
+        sentences: Sequence[str],
+        text: TextCache,
+        negatives: int = 0,
+        make_negatives: Callable[[int, np.random.Generator], list[str]] | None = None,
+    ) -> None:
+        self.videos = videos
+        self.sentences = sentences
+        self.text = text
+        self.negatives = negatives
+        self.make_negatives = make_negatives
+
+    def __call__(self, pairs: Sequence[WeakPair], rng: np.random.Generator) -> WeakBatch:
+        video, video_mask = pad_sequences([self.videos[p.video] for p in pairs])
+        words, word_mask = pad_sequences([self.text.encode(self.sentences[p.sentence]) for p in pairs])
+        fields: dict[str, torch.Tensor | None] = {
+            "video": video,
+            "video_mask": video_mask,
+            "words": words,
+            "word_mask": word_mask,
+            "video_ids": torch.tensor([p.video for p in pairs], dtype=torch.long),
+        }
+        if self.negatives > 0 and self.make_negatives is not None:
+            fields.update(self._negatives(pairs, rng, words.shape[-1]))
+        if pairs and all(isinstance(p, SupervisedPair) for p in pairs):
+            spans = torch.tensor([[p.start, p.end] for p in pairs], dtype=torch.float32)  # type: ignore[attr-defined]
+            return SupervisedBatch(**fields, spans=spans)  # type: ignore[arg-type]
+        return WeakBatch(**fields)  # type: ignore[arg-type]
+
+    def _negatives(self, pairs: Sequence[WeakPair], rng: np.random.Generator, dim: int) -> dict[str, torch.Tensor]:
+        assert self.make_negatives is not None
+        n = self.negatives
+        per_pair = [self.make_negatives(p.sentence, rng)[:n] for p in pairs]
+        encoded = [[self.text.encode(s) for s in negs] for negs in per_pair]
+        length = max([e.shape[0] for negs in encoded for e in negs] or [1])
+        out = np.zeros((len(pairs), n, length, dim), dtype=np.float32)
+        mask = np.zeros((len(pairs), n, length), dtype=bool)
+        valid = np.zeros((len(pairs), n), dtype=bool)
+        for i, negs in enumerate(encoded):
+            for j, e in enumerate(negs):
+                out[i, j, : e.shape[0]] = e
+                mask[i, j, : e.shape[0]] = True
+                valid[i, j] = True
+        return {
+            "neg_words": torch.from_numpy(out),
+            "neg_word_mask": torch.from_numpy(mask),
+            "neg_valid": torch.from_numpy(valid),
+        }

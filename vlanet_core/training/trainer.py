@@ -1,0 +1,205 @@
+"""The training loop shared by every model: seeded, logged, resumable, and runnable under torchrun (gloo on CPU).
+
+What reaches a model is decided here and in ``batching``: a weakly supervised model (``weak = True``) is given
+``WeakPair`` objects and ``WeakBatch`` batches only; ``SupervisedPair`` (with times) only reaches a model whose
+``weak`` is False.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from vlanet_core.models.base import MomentModel, WeakBatch
+from vlanet_core.training.batching import WeakPair
+
+STATE_FILE = "train_state.pt"
+LOG_FILE = "log.jsonl"
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings; each default is what the papers used or what fits a 2-core CPU."""
+
+    epochs: int = 10
+    batch_size: int = 64  # in-batch negatives need a batch of many videos
+    lr: float = 1e-3  # WSRA's paper uses 1e-4 with Adam; set per model from the CLI
+    weight_decay: float = 0.0
+    grad_clip: float = 5.0  # GRU/attention stacks occasionally spike early in training
+    seed: int = 0
+    log_every: int = 50
+    max_steps_per_epoch: int | None = None  # for smoke tests
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EpochResult:
+    epoch: int
+    mean_loss: float
+    seconds: float
+    val: dict[str, float] | None = None
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def distributed_context() -> tuple[int, int]:
+    """(rank, world size); initialises gloo when launched by torchrun (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+class Trainer:
+    """Runs epochs over ``pairs`` with ``collate``; evaluates with ``validate`` after each epoch (rank 0).
+
+    ``run_dir`` receives ``log.jsonl`` (one JSON object per log event) and ``train_state.pt`` (model, optimiser,
+    epoch, RNG states) after every epoch, so ``resume=True`` continues where a run stopped.
+    """
+
+    def __init__(
+        self,
+        model: MomentModel,
+        pairs: Sequence[WeakPair],
+        collate: Callable[[Sequence[WeakPair], np.random.Generator], WeakBatch],
+        config: TrainConfig,
+        run_dir: str | Path,
+        validate: Callable[[MomentModel], dict[str, float]] | None = None,
+        on_best: Callable[[MomentModel, dict[str, float]], None] | None = None,
+        select_metric: str = "R1@0.5",
+        device: torch.device | None = None,
+    ) -> None:
+        if model.weak and any(not type(p) is WeakPair for p in pairs):
+            raise TypeError("a weakly supervised model may only be trained on WeakPair (video, sentence) pairs")
+        self.model = model
+        self.pairs = list(pairs)
+        self.collate = collate
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.validate = validate
+        self.on_best = on_best
+        self.select_metric = select_metric
+        self.device = device or torch.device("cpu")
+        self.rank, self.world = distributed_context()
+        self.model.to(self.device)
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+        self.wrapped: torch.nn.Module = model
+        if self.world > 1:
+            self.wrapped = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+        self.start_epoch = 0
+        self.best = -float("inf")
+        self.history: list[EpochResult] = []
+
+    # -- state -----------------------------------------------------------------------------------------------
+    def save_state(self, epoch: int) -> None:
+        if self.rank != 0:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        state = {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": epoch,
+            "best": self.best,
+            "torch_rng": torch.get_rng_state(),
+        }
+        tmp = self.run_dir / (STATE_FILE + ".tmp")
+        torch.save(state, tmp)
+        tmp.replace(self.run_dir / STATE_FILE)
+
+    def load_state(self) -> bool:
+        path = self.run_dir / STATE_FILE
+        if not path.is_file():
+            return False
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.start_epoch = int(state["epoch"]) + 1
+        self.best = float(state["best"])
+        torch.set_rng_state(state["torch_rng"])
+        return True
+
+    def log(self, **event: Any) -> None:
+        if self.rank != 0:
+            return
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / LOG_FILE, "a") as f:
+            f.write(json.dumps(event, sort_keys=True) + "\n")
+
+    # -- loop ------------------------------------------------------------------------------------------------
+    def epoch_batches(self, epoch: int) -> list[list[WeakPair]]:
+        """This rank's batches for ``epoch``: a permutation seeded by (seed, epoch), sharded across ranks."""
+        rng = np.random.default_rng([self.config.seed, epoch])
+        order = rng.permutation(len(self.pairs))
+        order = order[self.rank :: self.world]
+        bs = self.config.batch_size
+        batches = [[self.pairs[i] for i in order[s : s + bs]] for s in range(0, len(order), bs)]
+        batches = [b for b in batches if len(b) > 1]  # in-batch negatives need two pairs
+        if self.config.max_steps_per_epoch is not None:
+            batches = batches[: self.config.max_steps_per_epoch]
+        return batches
+
+    def train_epoch(self, epoch: int) -> EpochResult:
+        self.model.train()
+        start = time.perf_counter()
+        batches = self.epoch_batches(epoch)
+        rng = np.random.default_rng([self.config.seed, epoch, self.rank, 7])
+        losses: list[float] = []
+        bar = tqdm(batches, desc=f"epoch {epoch}", disable=self.rank != 0, leave=False)
+        for step, pairs in enumerate(bar):
+            batch = self.collate(pairs, rng).to(self.device)
+            parts = self.wrapped(batch)
+            loss = parts["loss"]
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.optimizer.step()
+            after = getattr(self.model, "after_step", None)
+            if callable(after):
+                after()
+            losses.append(float(loss.detach()))
+            if step % self.config.log_every == 0:
+                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+                self.log(event="step", epoch=epoch, step=step, **{k: float(v.detach()) for k, v in parts.items()})
+        return EpochResult(epoch, float(np.mean(losses)) if losses else float("nan"), time.perf_counter() - start)
+
+    def fit(self, resume: bool = False) -> list[EpochResult]:
+        if resume and self.load_state():
+            self.log(event="resume", epoch=self.start_epoch)
+        seed_everything(self.config.seed + self.start_epoch)
+        for epoch in range(self.start_epoch, self.config.epochs):
+            result = self.train_epoch(epoch)
+            if self.rank == 0 and self.validate is not None:
+                self.model.eval()
+                result.val = self.validate(self.model)
+                score = result.val.get(self.select_metric, -float("inf"))
+                if score > self.best:
+                    self.best = score
+                    if self.on_best is not None:
+                        self.on_best(self.model, result.val)
+            self.log(event="epoch", epoch=epoch, loss=result.mean_loss, seconds=result.seconds, val=result.val)
+            if self.rank == 0:
+                tqdm.write(f"epoch {epoch}: loss {result.mean_loss:.4f} ({result.seconds:.0f}s) val {result.val}")
+            self.history.append(result)
+            self.save_state(epoch)
+        if dist.is_initialized():
+            dist.barrier()
+        return self.history
