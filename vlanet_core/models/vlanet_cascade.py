@@ -1,0 +1,111 @@
+"""VLANet's Cascaded Cross-modal Attention (Sec. 3.4, eqs. 9-13) on a batch of (video, query) pairs.
+
+Order of operations, each a Dense Attention with its own W1, W2:
+
+1. self-attention (``use_self_attn``): ``V <- A(V, V)`` (eq. 9), ``Q <- A(Q, Q)`` (eq. 10);
+2. ``cross_steps`` times (``use_cross_attn``): ``V <- A(V, Q)`` (eq. 11) then ``Q <- A(Q, V)`` (eq. 12), the second
+   using the V just updated ("in series");
+3. ``final_q2v``: one more ``V <- A(V, Q)``: the introduction's cascade ends with the attended query attending the
+   attended video, so the V that is pooled, and read for localisation, has seen the final Q;
+4. ``v_comp = sum_k V_k`` over real proposals, ``c = E(v_comp, Q)`` (eq. 13) with its own VLA function.
+
+Because every step scales the rows of V (``diag(weights) V``), ``v_comp`` is a sum of the surrogate features, each
+weighted by the product of all the V attention weights it received: that product is what localisation reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from vlanet_core.models.layers import AlignmentEnergy, DenseAttention
+
+
+@dataclass
+class CascadeOutput:
+    """For P pairs: ``score`` (P,) = c; ``v_comp`` (P, D); final ``video`` (P, K, D) and ``query`` (P, M, D);
+    ``video_weights`` / ``query_weights``: (name, (P, K) or (P, M) weights) per attention step, in order."""
+
+    score: torch.Tensor
+    v_comp: torch.Tensor
+    video: torch.Tensor
+    query: torch.Tensor
+    video_weights: list[tuple[str, torch.Tensor]] = field(default_factory=list)
+    query_weights: list[tuple[str, torch.Tensor]] = field(default_factory=list)
+
+
+class CascadedCrossAttention(nn.Module):
+    """CCA module; ``query_self`` is exposed so a query's Q2Q (independent of the video) is computed once."""
+
+    def __init__(
+        self,
+        dim: int,
+        proj_dim: int,
+        cross_steps: int,
+        use_self_attn: bool = True,
+        use_cross_attn: bool = True,
+        final_q2v: bool = True,
+        rescale: bool = True,
+        score_reduce: str = "mean",
+        learn_temperature: bool = False,
+        normalize_inputs: bool = True,
+    ) -> None:
+        super().__init__()
+        self.use_self_attn = use_self_attn
+        self.use_cross_attn = use_cross_attn
+        self.final_q2v = final_q2v and use_cross_attn
+        steps = cross_steps if use_cross_attn else 0
+
+        def make() -> DenseAttention:
+            return DenseAttention(dim, proj_dim, "sum", rescale, learn_temperature, normalize_inputs)
+
+        self.v2v = make() if use_self_attn else None
+        self.q2q = make() if use_self_attn else None
+        self.video_by_query = nn.ModuleList(make() for _ in range(steps))
+        self.query_by_video = nn.ModuleList(make() for _ in range(steps))
+        self.last_video_by_query = make() if self.final_q2v else None
+        self.similarity = AlignmentEnergy(dim, proj_dim, score_reduce, normalize_inputs)
+
+    def query_self(self, query: torch.Tensor, query_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Eq. 10 on (B, M, D): the attended query and its (B, M) weights (None when self-attention is off)."""
+        if self.q2q is None:
+            return query, None
+        return self.q2q(query, query, query_mask, query_mask)
+
+    def forward(
+        self,
+        video: torch.Tensor,
+        video_mask: torch.Tensor,
+        query: torch.Tensor,
+        query_mask: torch.Tensor,
+        query_self_weights: torch.Tensor | None = None,
+    ) -> CascadeOutput:
+        """``video`` (P, K, D) surrogates; ``query`` (P, M, D) already through ``query_self``; masks (P, K) / (P, M).
+
+        ``query_self_weights`` (P, M), when given, is only recorded for the inspector.
+        """
+        v_weights: list[tuple[str, torch.Tensor]] = []
+        q_weights: list[tuple[str, torch.Tensor]] = []
+        if query_self_weights is not None:
+            q_weights.append(("Q2Q self-attention", query_self_weights))
+        if self.v2v is not None:
+            video, w = self.v2v(video, video, video_mask, video_mask)
+            v_weights.append(("V2V self-attention", w))
+        for step, (attend_video, attend_query) in enumerate(zip(self.video_by_query, self.query_by_video), start=1):
+            video, w = attend_video(video, query, video_mask, query_mask)
+            v_weights.append((f"cross {step}: video attended by query", w))
+            query, w = attend_query(query, video, query_mask, video_mask)
+            q_weights.append((f"cross {step}: query attended by video", w))
+        if self.last_video_by_query is not None:
+            video, w = self.last_video_by_query(video, query, video_mask, query_mask)
+            v_weights.append(("final: video attended by query", w))
+        video = video * video_mask.unsqueeze(-1).to(video.dtype)
+        v_comp = video.sum(dim=1)  # (P, D), the paper's "sum of all elements of V"
+        score = self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]  # (P,) eq. 13
+        return CascadeOutput(score, v_comp, video, query, v_weights, q_weights)
+
+    def score_with(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
+        """``E(v_comp, Q)`` for given ``v_comp`` (P, D) and ``query`` (P, M, D): (P,)."""
+        return self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]

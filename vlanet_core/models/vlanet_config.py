@@ -1,0 +1,75 @@
+"""VLANet's configuration: every field rebuilds the model and is JSON-serialisable (tuples come back as lists)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_CHOICES = {
+    "score_reduce": ("sum", "mean"),
+    "negative_reduction": ("mean", "max"),
+    "negative_vcomp": ("recompute", "positive"),
+    "localisation": ("all", "cross", "last"),
+}
+
+
+@dataclass
+class VLANetConfig:
+    """Hyper-parameters of VLANet; defaults fit Shapes-STA features at 0.5 s per step (videos of 30-80 steps,
+    events of 5-24 steps). The paper's Charades-STA setting was stride 8 frames and windows (176, 208, 240)
+    frames over C3D features taken every 16 frames."""
+
+    feature_dim: int = 512  # visual feature size C; set from the backbone's ``dim``
+    word_dim: int = 50  # GloVe 6B 50-d, the paper's word embedding
+    hidden_dim: int = 256  # joint space D (GRU hidden size and proposal FC output); the paper does not give D
+    dropout: float = 0.1  # on the input features and words; the videos repeat across epochs
+
+    # proposals (Sec. 3.2), in feature steps
+    stride_steps: int = 2  # 1 s between group starts: boundaries within 1 step of an event's start
+    window_steps: tuple[int, ...] = (6, 10, 15, 22)  # ratios ~1.5 so every 4.2-31-step event has a window at IoU>=0.7
+    window_fractions: tuple[float, ...] | None = None  # relative mode: lengths as fractions of the video, overrides
+
+    # ablations of Table 3
+    use_surrogate: bool = True  # False: every K x L proposal goes through CCA ("w/o surrogate")
+    use_self_attn: bool = True  # V2V and Q2Q, eqs. 9-10
+    use_cross_attn: bool = True  # eqs. 11-12
+
+    # Cascaded Cross-modal Attention (Sec. 3.4)
+    cross_steps: int = 1  # pairs of (V <- A(V,Q), Q <- A(Q,V)); each step has its own W1, W2
+    final_q2v: bool = True  # end with V <- A(V,Q): the intro's "Q2V, V2Q, then attended Q to attended V"
+    attention_rescale: bool = False  # eq. 8 as written; True: N x softmax keeps V's scale (see DenseAttention)
+    normalize_energy_inputs: bool = True  # energies on unit rows: weights compound in v_comp, not in the tanh
+    learn_temperature: bool = True  # a learned scale on each attention's energies; eq. 7 caps them at +-M words
+    proj_dim: int = 128  # width of W1, W2 in every VLA function
+    score_reduce: str = "mean"  # c = mean_m tanh(.) in [-1, 1]: one margin fits sentences of any length
+
+    # contrastive loss (eq. 14)
+    margin: float = 0.3  # Delta, on c in [-1, 1]
+    num_negatives: int = 8  # in-batch negatives sampled per pair and side (0: every other video of the batch)
+    negative_reduction: str = "mean"  # average the hinge over negatives, or keep the hardest ("max")
+    negative_vcomp: str = "recompute"  # negative pair scored as its own c(V, Q-), or "positive": E(v_comp(V,Q+),Q-)
+    weight_query_negatives: float = 1.0  # video with other videos' sentences
+    weight_video_negatives: float = 1.0  # sentence with other videos
+    weight_hard_negatives: float = 1.0  # video with text-only hard negatives (``neg_words``), when the batch has them
+
+    # inference
+    localisation: str = "all"  # which V attention weights rank proposals: product of all, of cross only, last
+    nms_threshold: float = 0.5  # read by the predictor (NMS over the K x L proposals)
+
+    def __post_init__(self) -> None:
+        self.window_steps = tuple(int(w) for w in self.window_steps)
+        if self.window_fractions is not None:
+            self.window_fractions = tuple(float(f) for f in self.window_fractions)
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"VLANetConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        if self.stride_steps < 1:
+            raise ValueError(f"VLANetConfig.stride_steps must be >= 1, got {self.stride_steps}")
+        if not self.window_steps or min(self.window_steps) < 1:
+            raise ValueError(f"VLANetConfig.window_steps must be positive lengths, got {self.window_steps}")
+        if self.cross_steps < 0:
+            raise ValueError(f"VLANetConfig.cross_steps must be >= 0, got {self.cross_steps}")
+
+    @property
+    def num_scales(self) -> int:
+        """L: windows per segment group."""
+        return len(self.window_fractions) if self.window_fractions is not None else len(self.window_steps)
