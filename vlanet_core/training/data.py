@@ -6,6 +6,7 @@ features, sentences and (video, sentence) index pairs, with every time left behi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,6 @@ def shapes_sta_split(
     a decoded file.
     """
     from vlanet_core.data.shapes_sta import write_annotations
-    from vlanet_core.features.store import build_shapes_store, load_store
     from vlanet_core.registry import DATASETS
 
     tag = f"seed{'default' if seed is None else seed}_n{'all' if n_videos is None else n_videos}"
@@ -96,10 +96,39 @@ def shapes_sta_split(
     if not txt.is_file():
         write_annotations(split, ann_dir, seed=seed, videos=n_videos)
     annotations, summary = DATASETS.get("shapes")(txt)
-    store = build_shapes_store(split, seed=seed, n_videos=n_videos, workers=workers,
-                               out=Path(cache_dir) / "features")
-    features, backbone = load_store(store)
+    features = shapes_features(split, seed, n_videos, Path(cache_dir) / "features", workers)
+    first = next(iter(features.values()))
+    backbone = {"name": first.backbone, "params": first.backbone_params}
     return SplitData(f"shapes-sta/{split}", features, annotations, backbone, summary)
+
+
+def shapes_features(
+    split: str, seed: int | None, n_videos: int | None, folder: Path, workers: int = 2
+) -> dict[str, VideoFeatures]:
+    """Features of the first ``n_videos`` of a Shapes-STA split, from a store on disk when one fits.
+
+    A store is reused when its backbone parameters equal the current default backbone's (so a change to the
+    backbone never mixes old and new features); a subset is read from the full split's store when it exists.
+    """
+    from vlanet_core.data.shapes import DEFAULT_SEEDS
+    from vlanet_core.features.store import build_shapes_store, load_store, store_path
+    from vlanet_core.registry import BACKBONES
+
+    backbone = BACKBONES.create("default")
+    size = tuple(backbone.input_size)
+    resolved = DEFAULT_SEEDS[split] if seed is None else int(seed)
+    for candidate_n in (n_videos, None):
+        path = store_path(folder, split, resolved, "default", size, candidate_n)
+        sidecar = path.with_suffix(".json")
+        if path.is_file() and sidecar.is_file():
+            if json.loads(sidecar.read_text()).get("backbone_params") == json.loads(json.dumps(backbone.params())):
+                features = load_store(path)
+                if n_videos is None:
+                    return features
+                wanted = sorted(features)[:n_videos]
+                return {vid: features[vid] for vid in wanted}
+    path = build_shapes_store(split, seed=seed, n_videos=n_videos, workers=workers, out=folder, size=size)
+    return load_store(path)
 
 
 def annotated_split(
@@ -112,5 +141,4 @@ def annotated_split(
     backbone = BACKBONES.create("precomputed", folder=str(features_dir))
     durations = {a.vid: a.duration for a in records}
     features = {vid: backbone.load(vid, duration) for vid, duration in durations.items()}
-    return SplitData(name or f"{fmt}", features, records, {"name": "precomputed", "params": backbone.params()},
-                     summary)
+    return SplitData(name or f"{fmt}", features, records, {"name": "precomputed", "params": backbone.params()}, summary)

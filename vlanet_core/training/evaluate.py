@@ -1,6 +1,6 @@
 """Run a predictor over a split and score it with the evaluator (the same path a user's query takes).
 
-    python -m vlanet_core.training.evaluate --model checkpoints/vlanet-shapes-sta --data shapes-sta --split test
+python -m vlanet_core.training.evaluate --model checkpoints/vlanet-shapes-sta --data shapes-sta --split test
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from vlanet_core.predictor import Predictor
 from vlanet_core.training.data import SplitData, shapes_sta_split
 
 
-def predict_split(predictor: Predictor, split: SplitData, top_k: int = 5, progress: bool = False) -> list[dict[str, Any]]:
+def predict_split(
+    predictor: Predictor, split: SplitData, top_k: int = 5, progress: bool = False
+) -> list[dict[str, Any]]:
     """One prediction row per annotation, in annotation order."""
     rows = []
     for ann in tqdm(split.annotations, desc=f"predict {split.name}", disable=not progress, leave=False):

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from vlanet_core.text.tokenize import tokenize
+from vlanet_core.text.tokenize import split_words as tokenize
 
 Words = tuple[str, ...]
 

@@ -63,7 +63,7 @@ def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
 
 def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> MomentModel:
     factory = MODELS.get(args.model)
-    names = {f.name for f in fields(factory.config_class)}
+    names = {f.name for f in fields(factory.config_class)}  # type: ignore[attr-defined]
     overrides = parse_sets(args.set)
     unknown = sorted(set(overrides) - names)
     if unknown:
@@ -75,7 +75,9 @@ def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> Mome
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, choices=MODELS.names())
-    parser.add_argument("--data", default="shapes-sta", help="shapes-sta, or a reader name: charades, activitynet, tacos")
+    parser.add_argument(
+        "--data", default="shapes-sta", help="shapes-sta, or a reader name: charades, activitynet, tacos"
+    )
     parser.add_argument("--out", required=True, help="checkpoint folder to write (config.json + model.safetensors)")
     parser.add_argument("--run-dir", help="logs and resumable state (default: runs/<out name>)")
     parser.add_argument("--resume", action="store_true")
@@ -132,8 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     collate = Collator(view.videos, view.sentences, text, negatives=args.negatives, make_negatives=make_negatives)
     checkpoint_config = {"model": args.model, "model_config": model.config_dict(), "trained_on": trained_on, **meta}
     val_predictor = Predictor(model, checkpoint_config, device)
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                         max_steps_per_epoch=args.max_steps_per_epoch)
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        max_steps_per_epoch=args.max_steps_per_epoch,
+    )
 
     def validate(m: MomentModel) -> dict[str, float]:
         return evaluate_split(val_predictor, val)

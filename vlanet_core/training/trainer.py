@@ -86,7 +86,7 @@ class Trainer:
         select_metric: str = "R1@0.5",
         device: torch.device | None = None,
     ) -> None:
-        if model.weak and any(not type(p) is WeakPair for p in pairs):
+        if model.weak and any(type(p) is not WeakPair for p in pairs):
             raise TypeError("a weakly supervised model may only be trained on WeakPair (video, sentence) pairs")
         self.model = model
         self.pairs = list(pairs)
