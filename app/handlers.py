@@ -289,7 +289,9 @@ def compare(ctx: AppContext, video: Any, query: Any, models: Any, state: Any, pr
     """
     session = ctx.session(state)
     query = check_query(query, ctx.settings.max_query_words)
-    chosen = list(dict.fromkeys(models or []))
+    # A request may send anything here: a name that is not a string is kept as its repr, and refused below.
+    raw = models if isinstance(models, (list, tuple)) else []
+    chosen = list(dict.fromkeys(m if isinstance(m, str) else repr(m) for m in raw))
     if not 2 <= len(chosen) <= MAX_COMPARE:
         raise user_error(f"Tick between 2 and {MAX_COMPARE} models to compare (you ticked {len(chosen)}).")
     for name in chosen:

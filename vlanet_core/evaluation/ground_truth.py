@@ -74,6 +74,19 @@ def _key(entry: Any, key: str, where: str) -> Any:
     return entry[key]
 
 
+def _pair(value: Any, where: str) -> tuple[Any, Any]:
+    """A ``[start, end]`` pair, or ``EvaluationInputError`` naming ``where`` (a bare unpack would raise ValueError)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise EvaluationInputError(f"{where}: a time span must be a [start, end] pair, got {value!r}")
+    return value[0], value[1]
+
+
+def _object(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise EvaluationInputError(f"{where}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def _add(out: GroundTruthSet, vid: str, query: Any, duration: float | None, spans: list, line: int) -> None:
     """Apply the clip / drop rules to one row and append it when usable."""
     query = str(query).strip()
@@ -139,7 +152,7 @@ def _sta_text(path: Path, durations: dict[str, float], out: GroundTruthSet) -> N
 
 def _timestamp_json(path: Path, fmt: str, out: GroundTruthSet) -> None:
     line = 0
-    for vid, entry in _json(path).items():
+    for vid, entry in _object(_json(path), str(path)).items():
         where = f"{path} (video {vid})"
         if fmt == "tacos":
             fps = _num(_key(entry, "fps", where), where)
@@ -148,18 +161,25 @@ def _timestamp_json(path: Path, fmt: str, out: GroundTruthSet) -> None:
             duration_key = "video_duration" if fmt == "charades-cd" else "duration"
             frames_per_second, duration = 1.0, _num(_key(entry, duration_key, where), where)
         times, queries = _key(entry, "timestamps", where), _key(entry, "sentences", where)
-        if len(times) != len(queries):
-            raise EvaluationInputError(f"{where}: 'timestamps' and 'sentences' differ in length")
-        for (start, end), query in zip(times, queries):
+        if not isinstance(times, list) or not isinstance(queries, list) or len(times) != len(queries):
+            raise EvaluationInputError(f"{where}: 'timestamps' and 'sentences' must be lists of the same length")
+        for pair, query in zip(times, queries):
             line += 1
+            start, end = _pair(pair, f"{path}:{line}")
             s, e = _num(start, f"{path}:{line}") / frames_per_second, _num(end, f"{path}:{line}") / frames_per_second
             _add(out, str(vid), query, duration, [(s, e)], line)
 
 
 def _didemo(path: Path, out: GroundTruthSet) -> None:
-    for line, entry in enumerate(_json(path), start=1):
+    entries = _json(path)
+    if not isinstance(entries, list):
+        raise EvaluationInputError(f"{path}: expected a JSON list of DiDeMo entries")
+    for line, entry in enumerate(entries, start=1):
         where = f"{path}:{line}"
-        moments = [(_num(a, where), _num(b, where)) for a, b in _key(entry, "times", where)]
+        times = _key(entry, "times", where)
+        if not isinstance(times, list) or not times:
+            raise EvaluationInputError(f"{where}: 'times' must be a non-empty list of [start, end] segment pairs")
+        moments = [(_num(a, where), _num(b, where)) for a, b in (_pair(t, where) for t in times)]
         spans = [(a * DIDEMO_SEGMENT, (b + 1) * DIDEMO_SEGMENT) if a <= b else (a, b) for a, b in moments]
         counts = Counter(spans)  # consensus first, as vlanet_core.data.didemo orders them
         best = max(spans, key=lambda m: (counts[m], -spans.index(m)))
