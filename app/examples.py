@@ -2,8 +2,8 @@
 
 Format (a list, or ``{"examples": [...]}``)::
 
-    [{"file": "red_circle_jumps.webm", "query": "the red circle jumps", "moment": [3.0, 7.5],
-      "name": "red circle jumps"}]
+    [{"file": "red_circle_moves_left.webm", "query": "the red circle moves to the left", "moment": [3.0, 7.5],
+      "name": "red circle moves left"}]
 
 ``file`` is relative to the json's folder (``video`` is accepted too); ``moment`` (seconds, optional, also
 ``ground_truth`` / ``span``) is the reference span; ``name`` defaults to the file stem. A missing folder, a

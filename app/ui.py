@@ -24,7 +24,7 @@ from app.settings import AppSettings
 INTRO = """# Where in the video? — weakly supervised video moment retrieval
 Upload a short clip (or pick an example), describe a moment in a sentence, and the model marks when it happens.
 **Honest label:** the shipped models were trained on *Shapes-STA*, a **synthetic** benchmark of coloured shapes that
-move, jump, spin and change colour. They have never seen real footage; on real videos their answers mean little.
+move, appear, vanish, grow, shrink, spin and blink. They have never seen real footage; on real videos their answers mean little.
 """
 
 
@@ -105,7 +105,7 @@ def build_demo(
                     video = gr.Video(label="Video clip", sources=["upload"], height=260)
                     query = gr.Textbox(
                         label="Query",
-                        placeholder="the red circle jumps",
+                        placeholder="the red circle moves to the left",
                         max_lines=2,
                         info=f"One short English sentence (at most {settings.max_query_words} words).",
                     )

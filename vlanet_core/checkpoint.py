@@ -70,7 +70,9 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     """The parsed ``config.json`` of a checkpoint folder, with a clear error when it is missing or broken."""
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
-        raise CheckpointError(f"{folder}: no {CONFIG_FILE}; a checkpoint is a folder with config.json + model.safetensors")
+        raise CheckpointError(
+            f"{folder}: no {CONFIG_FILE}; a checkpoint is a folder with config.json + model.safetensors"
+        )
     try:
         config = json.loads(path.read_text())
     except json.JSONDecodeError as err:

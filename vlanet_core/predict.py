@@ -1,6 +1,6 @@
 """Command line for one query on one video; prints the evaluator's prediction row as JSON.
 
-    python -m vlanet_core.predict --model checkpoints/vlanet-shapes-sta --video clip.mp4 --query "the red circle moves left"
+    python -m vlanet_core.predict --model checkpoints/vlanet-shapes-sta --video clip.mp4 --query "the red circle rises"
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from vlanet_core.checkpoint import build_model, load_checkpoint
 from vlanet_core.device import pick_device
 from vlanet_core.errors import FeatureSizeError
 from vlanet_core.features.types import DecodedVideo, VideoFeatures
-from vlanet_core.models.base import MomentModel, ModelOutput
+from vlanet_core.models.base import ModelOutput, MomentModel
 from vlanet_core.registry import BACKBONES, TEXT_ENCODERS
 from vlanet_core.results import AttentionStage, Moment, RetrievalResult
 from vlanet_core.spans import nms
@@ -117,7 +117,7 @@ class Predictor:
         feats = torch.from_numpy(np.ascontiguousarray(video.features, dtype=np.float32)).to(self.device)
         words = torch.from_numpy(np.ascontiguousarray(text.vectors, dtype=np.float32)).to(self.device)
         with self._lock, torch.no_grad():
-            out = self.model.infer(feats, words, list(text.tokens))
+            out = self.model.infer(self.model.prepare_video(feats), words, list(text.tokens))
         result = self._to_result(out, video, query, text, vid, top_k, nms_threshold)
         result.latency_s = time.perf_counter() - start_time
         return result
@@ -148,17 +148,31 @@ class Predictor:
             tokens=list(text.tokens),
             times=times,
             word_time=None if out.word_time is None else np.asarray(out.word_time, dtype=np.float32),
-            stages=[_label_time_axes(stage, times) for stage in out.stages],
+            stages=[_label_time_axes(stage, times, video.step) for stage in out.stages],
             unknown_words=list(text.unknown),
         )
 
 
-def _label_time_axes(stage: AttentionStage, times: np.ndarray) -> AttentionStage:
-    """Replace step-index labels by seconds on every axis named "time" or "step"."""
+def _label_time_axes(stage: AttentionStage, times: np.ndarray, step: float) -> AttentionStage:
+    """Relabel in seconds: axes named "time"/"step" get each step's time; labels "a-b" (a span in feature steps,
+    as models label proposals) become "a*step-b*step s"."""
     labels = [f"{t:.1f}s" for t in times]
+
+    def relabel(axis_name: str, current: list[str]) -> list[str]:
+        if axis_name in TIME_AXES and len(current) == len(labels):
+            return labels
+        return [_span_label(label, step) for label in current]
+
     rows, cols = stage.rows, stage.cols
-    if len(stage.axis) >= 1 and stage.axis[0] in TIME_AXES and len(rows) == len(labels):
-        rows = labels
-    if len(stage.axis) >= 2 and stage.axis[1] in TIME_AXES and cols is not None and len(cols) == len(labels):
-        cols = labels
+    if len(stage.axis) >= 1:
+        rows = relabel(stage.axis[0], rows)
+    if len(stage.axis) >= 2 and cols is not None:
+        cols = relabel(stage.axis[1], cols)
     return AttentionStage(stage.name, stage.weights, rows, cols, stage.axis, stage.description)
+
+
+def _span_label(label: str, step: float) -> str:
+    start, sep, end = label.partition("-")
+    if sep and start.isdigit() and end.isdigit():
+        return f"{int(start) * step:.1f}-{int(end) * step:.1f}s"
+    return label

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ _MIN_COVERAGE = 0.75  # decoded time / header time below this means the file is 
 _MAX_FRAME_PIXELS = 40_000_000  # larger than 8K UHD (33 Mpx): refuse before allocating a single frame
 _DECORD_CHUNK = 32  # frames per get_batch call, so full-size frames never pile up before the resize
 DECODERS = ("auto", "opencv", "decord")
+FrameSink = Callable[[np.ndarray, float], None]  # (H, W, 3) uint8 RGB frame, its timestamp in seconds
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,9 @@ def _to_rgb(frame: np.ndarray, size) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-def _read_opencv(path: Path, info: VideoInfo, fps: float, size, max_duration: float, max_frame_bytes: int):
-    """Read every frame in order, keep one per grid cell. Returns (frames list, timestamps list, end seconds)."""
+def _read_opencv(path: Path, info: VideoInfo, fps: float, size, max_duration: float, max_frame_bytes: int, sink=None):
+    """Read every frame in order, keep one per grid cell, hand each kept frame to ``sink`` as soon as it is
+    decoded. Returns (frames list, timestamps list, end seconds)."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     frames: list[np.ndarray] = []
     stamps: list[float] = []
@@ -146,6 +149,8 @@ def _read_opencv(path: Path, info: VideoInfo, fps: float, size, max_duration: fl
             last_cell = cell
             frames.append(_to_rgb(frame, size))
             stamps.append(relative)
+            if sink is not None:
+                sink(frames[-1], relative)
             kept_bytes += frames[-1].nbytes
             if kept_bytes > max_frame_bytes:
                 raise VideoTooLargeError(f"decoded frames of {path.name} exceed {max_frame_bytes / 1e9:.1f} GB")
@@ -197,6 +202,7 @@ def decode_video(
     *,
     max_frame_bytes: int = 1_500_000_000,
     decoder: str = "auto",
+    frame_sink: FrameSink | None = None,
 ) -> DecodedVideo:
     """Frames of ``path`` sampled at ``fps`` per second, as (N, H, W, 3) uint8 RGB with (N,) timestamps in seconds.
 
@@ -204,6 +210,9 @@ def decode_video(
     - ``max_duration`` seconds and ``max_bytes`` of file are checked before decoding; ``max_frame_bytes`` bounds
       the decoded array (frames x H x W x 3), also from the header, so a 4000x3000 clip needs a ``size``.
     - ``decoder``: "auto" (by sampling stride, see module doc), "opencv" (sequential) or "decord" (seeking).
+    - ``frame_sink(frame, seconds)``: called once per kept frame, in order, with the same arrays as the result;
+      the OpenCV path calls it while decoding (so a consumer can work in parallel), the decord path once its
+      read has succeeded (a decord failure falls back to OpenCV, and the sink must never see a frame twice).
     Raises NotAVideoError, CorruptVideoError, NoFramesError, VideoTooLongError, VideoTooLargeError.
     """
     if not fps or fps <= 0 or not math.isfinite(fps):
@@ -225,8 +234,12 @@ def decode_video(
         except Exception:  # decord raises its own types (DECORDError, RuntimeError...): read sequentially instead
             frames = []
             chosen = "opencv"
+        else:  # outside the try: an error raised by the sink is the caller's, never a reason to decode again
+            if frame_sink is not None:
+                for frame, stamp in zip(frames, stamps, strict=True):
+                    frame_sink(frame, stamp)
     if chosen == "opencv" or not frames:
-        frames, stamps, end = _read_opencv(path, info, fps, size, max_duration, max_frame_bytes)
+        frames, stamps, end = _read_opencv(path, info, fps, size, max_duration, max_frame_bytes, frame_sink)
     if not frames:
         if info.frame_count:
             raise CorruptVideoError(f"{path.name} announces {info.frame_count} frames but none could be decoded")

@@ -85,6 +85,24 @@ class MomentModel(nn.Module):
     def __init__(self, config: Any) -> None:
         super().__init__()
         self.config = config
+        dim = int(getattr(config, "feature_dim", 0) or 0)
+        # Per-dimension input standardisation, fitted on the training videos' features (no times involved) and
+        # saved with the weights. Identity until ``set_feature_stats``: hand-made features (the default backbone's)
+        # have dimensions whose spread differs by 100x, which stalls optimisers on the raw scale.
+        self.register_buffer("feature_mean", torch.zeros(dim))
+        self.register_buffer("feature_std", torch.ones(dim))
+
+    def set_feature_stats(self, mean: np.ndarray, std: np.ndarray, min_std: float = 0.02) -> None:
+        """Use ``(x - mean) / max(std, min_std)`` on every video fed to ``loss`` / ``infer`` from now on."""
+        self.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+        self.feature_std.copy_(torch.as_tensor(np.maximum(std, min_std), dtype=torch.float32))
+
+    def prepare_video(self, video: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Standardise (…, T, C) features with the fitted statistics; padded steps (``mask`` False) stay 0."""
+        if self.feature_mean.numel() != video.shape[-1]:
+            return video
+        out = (video - self.feature_mean) / self.feature_std
+        return out * mask[..., None].to(out.dtype) if mask is not None else out
 
     def config_dict(self) -> dict[str, Any]:
         return asdict(self.config)

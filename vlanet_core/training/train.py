@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     text_encoder = TEXT_ENCODERS.create(text_name)
     model = build(args, train, text_encoder)
     view = weak_view(train) if model.weak else supervised_view(train)
+    steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
+    model.set_feature_stats(steps.mean(axis=0), steps.std(axis=0))
     text = TextCache(text_encoder)
     text.warm(view.sentences)
     n_videos = len(view.videos)

@@ -165,6 +165,7 @@ class Trainer:
         bar = tqdm(batches, desc=f"epoch {epoch}", disable=self.rank != 0, leave=False)
         for step, pairs in enumerate(bar):
             batch = self.collate(pairs, rng).to(self.device)
+            batch.video = self.model.prepare_video(batch.video, batch.video_mask)
             parts = self.wrapped(batch)
             loss = parts["loss"]
             self.optimizer.zero_grad(set_to_none=True)
