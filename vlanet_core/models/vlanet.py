@@ -78,6 +78,8 @@ class VLANet(MomentModel):
             score_reduce=config.score_reduce,
             learn_temperature=config.learn_temperature,
             normalize_inputs=config.normalize_energy_inputs,
+            share_vla=config.share_vla,
+            temperature_init=config.temperature_init,
         )
 
     # -- inputs ------------------------------------------------------------------------------------------------
@@ -120,7 +122,14 @@ class VLANet(MomentModel):
         flat = spans.reshape(b, k * n_scales, 2)
         take = lambda idx: cumsum.gather(1, idx.unsqueeze(-1).expand(-1, -1, cumsum.shape[-1]))  # noqa: E731
         length = (flat[..., 1] - flat[..., 0]).clamp(min=1).unsqueeze(-1).to(steps.dtype)
-        mean = (take(flat[..., 1]) - take(flat[..., 0])) / length  # (B, K * L, D)
+        inside = take(flat[..., 1]) - take(flat[..., 0])  # (B, K * L, D) sums over each proposal's steps
+        mean = inside / length
+        if self.config.proposal_features == "contrast":
+            # Mean inside minus mean of the rest of the video (see VLANetConfig.proposal_features).
+            total = cumsum[:, -1:, :]  # (B, 1, D)
+            real = video_mask.sum(dim=1).to(steps.dtype).view(b, 1, 1)
+            outside = (total - inside) / (real - length).clamp(min=1)
+            mean = mean - outside
         return F.normalize(mean, dim=-1).reshape(b, k, n_scales, -1)
 
     # -- scoring -----------------------------------------------------------------------------------------------

@@ -51,22 +51,46 @@ class CascadedCrossAttention(nn.Module):
         score_reduce: str = "mean",
         learn_temperature: bool = False,
         normalize_inputs: bool = True,
+        share_vla: bool = False,
+        temperature_init: float = 1.0,
     ) -> None:
         super().__init__()
+        self.score_reduce = score_reduce
         self.use_self_attn = use_self_attn
         self.use_cross_attn = use_cross_attn
         self.final_q2v = final_q2v and use_cross_attn
         steps = cross_steps if use_cross_attn else 0
 
         def make() -> DenseAttention:
-            return DenseAttention(dim, proj_dim, "sum", rescale, learn_temperature, normalize_inputs)
+            return DenseAttention(dim, proj_dim, "sum", rescale, learn_temperature, normalize_inputs, temperature_init)
 
         self.v2v = make() if use_self_attn else None
         self.q2q = make() if use_self_attn else None
         self.video_by_query = nn.ModuleList(make() for _ in range(steps))
         self.query_by_video = nn.ModuleList(make() for _ in range(steps))
         self.last_video_by_query = make() if self.final_q2v else None
-        self.similarity = AlignmentEnergy(dim, proj_dim, score_reduce, normalize_inputs)
+        # share_vla: eq. 13 scores with "the VLA function defined above", read as the very E (same W1, W2) that
+        # weighed the proposals in the last query-to-video attention. The proposals that attention favours are then
+        # exactly those that raise c, so the contrast of eq. 14 rewards attending the matching moment; with a
+        # separate E the two can drift apart and a diluted whole-video average can still win the contrast.
+        self.share_vla = share_vla and self._last_q2v() is not None
+        self.similarity = None if self.share_vla else AlignmentEnergy(dim, proj_dim, score_reduce, normalize_inputs)
+
+    def _last_q2v(self) -> DenseAttention | None:
+        if self.last_video_by_query is not None:
+            return self.last_video_by_query
+        return self.video_by_query[-1] if len(self.video_by_query) else None
+
+    def _score(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
+        """``c = E(v_comp, Q)`` (P,), eq. 13, with the eq. 13 VLA function or the shared one (``share_vla``)."""
+        if self.similarity is not None:
+            return self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]
+        attention = self._last_q2v()
+        assert attention is not None
+        energy = attention.energy(v_comp.unsqueeze(1), query, query_mask)[:, 0]
+        if self.score_reduce == "mean" and attention.energy.reduce == "sum":
+            energy = energy / query_mask.sum(-1).clamp(min=1).to(energy.dtype)
+        return energy
 
     def query_self(self, query: torch.Tensor, query_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Eq. 10 on (B, M, D): the attended query and its (B, M) weights (None when self-attention is off)."""
@@ -103,9 +127,9 @@ class CascadedCrossAttention(nn.Module):
             v_weights.append(("final: video attended by query", w))
         video = video * video_mask.unsqueeze(-1).to(video.dtype)
         v_comp = video.sum(dim=1)  # (P, D), the paper's "sum of all elements of V"
-        score = self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]  # (P,) eq. 13
+        score = self._score(v_comp, query, query_mask)  # (P,) eq. 13
         return CascadeOutput(score, v_comp, video, query, v_weights, q_weights)
 
     def score_with(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
         """``E(v_comp, Q)`` for given ``v_comp`` (P, D) and ``query`` (P, M, D): (P,)."""
-        return self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]
+        return self._score(v_comp, query, query_mask)

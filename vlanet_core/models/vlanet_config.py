@@ -9,6 +9,7 @@ _CHOICES = {
     "negative_reduction": ("mean", "max"),
     "negative_vcomp": ("recompute", "positive"),
     "localisation": ("all", "cross", "last"),
+    "proposal_features": ("mean", "contrast"),
 }
 
 
@@ -28,6 +29,12 @@ class VLANetConfig:
     window_steps: tuple[int, ...] = (6, 10, 15, 22)  # ratios ~1.5 so every 4.2-31-step event has a window at IoU>=0.7
     window_fractions: tuple[float, ...] | None = None  # relative mode: lengths as fractions of the video, overrides
 
+    # "mean": eq. 2, the mean of the proposal's steps. "contrast": that mean minus the mean of the rest of the
+    # video. An option beyond the paper: on Shapes-STA most of a video is static, so the eq. 2 mean of every
+    # proposal carries the same appearance, and a whole-video average wins the contrast of eq. 14 without any
+    # localisation (measured: the attention peak fell inside the moment for 35% of val queries). Contrast features
+    # of proposals outside the moment point away from it, so spreading the attention cancels the signal.
+    proposal_features: str = "mean"
     # ablations of Table 3
     use_surrogate: bool = True  # False: every K x L proposal goes through CCA ("w/o surrogate")
     use_self_attn: bool = True  # V2V and Q2Q, eqs. 9-10
@@ -38,8 +45,10 @@ class VLANetConfig:
     final_q2v: bool = True  # end with V <- A(V,Q): the intro's "Q2V, V2Q, then attended Q to attended V"
     attention_rescale: bool = False  # eq. 8 as written; True: N x softmax keeps V's scale (see DenseAttention)
     normalize_energy_inputs: bool = True  # energies on unit rows: weights compound in v_comp, not in the tanh
+    temperature_init: float = 1.0  # starting value of that scale (1: eq. 8 exactly at initialisation)
     learn_temperature: bool = True  # a learned scale on each attention's energies; eq. 7 caps them at +-M words
     proj_dim: int = 128  # width of W1, W2 in every VLA function
+    share_vla: bool = False  # eq. 13's E is the last Q2V attention's E (same W1, W2); see vlanet_cascade.py
     score_reduce: str = "mean"  # c = mean_m tanh(.) in [-1, 1]: one margin fits sentences of any length
 
     # contrastive loss (eq. 14)

@@ -51,8 +51,9 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
 
 def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
     if args.data == "shapes-sta":
-        train = shapes_sta_split("train", seed=args.train_seed, n_videos=args.train_videos)
-        val = shapes_sta_split("val", seed=args.val_seed, n_videos=args.val_videos)
+        cache = args.cache_dir
+        train = shapes_sta_split("train", seed=args.train_seed, n_videos=args.train_videos, cache_dir=cache)
+        val = shapes_sta_split("val", seed=args.val_seed, n_videos=args.val_videos, cache_dir=cache)
         return train, val
     if not (args.train_annotations and args.val_annotations and args.features_dir):
         raise SystemExit(f"--data {args.data} needs --train-annotations, --val-annotations and --features-dir")
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-videos", type=int, default=None)
     parser.add_argument("--val-videos", type=int, default=None)
     parser.add_argument("--max-steps-per-epoch", type=int, default=None)
+    parser.add_argument("--cache-dir", default="data_cache", help="Shapes-STA annotations and feature stores")
     parser.add_argument("--train-annotations")
     parser.add_argument("--val-annotations")
     parser.add_argument("--features-dir")
@@ -121,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"backbone": train.backbone, "text_encoder": {"name": text_name, "params": text_encoder.params()}}
 
     if not model.trainable:
-        fit = getattr(model, "fit", None)
-        if callable(fit):  # the prior-only baseline: a span prior from the train split's times
-            fit(np.asarray([[p.start, p.end] for p in supervised_view(train).pairs]))  # type: ignore[attr-defined]
+        add_spans = getattr(model, "add_spans", None)
+        if callable(add_spans):  # the prior-only baseline: a span prior from the train split's times
+            add_spans(np.asarray([[p.start, p.end] for p in supervised_view(train).pairs]))  # type: ignore[attr-defined]
+            trained_on = "a span prior fitted on the times of the " + trained_on
+        else:
+            trained_on = "no training: a fixed rule that ignores the video's content and the query"
         save_checkpoint(model, args.out, name=args.model, trained_on=trained_on, **meta)
         return 0
 
