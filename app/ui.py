@@ -24,7 +24,8 @@ from app.settings import AppSettings
 INTRO = """# Where in the video? — weakly supervised video moment retrieval
 Upload a short clip (or pick an example), describe a moment in a sentence, and the model marks when it happens.
 **Honest label:** the shipped models were trained on *Shapes-STA*, a **synthetic** benchmark of coloured shapes that
-move, appear, vanish, grow, shrink, spin and blink. They have never seen real footage; on real videos their answers mean little.
+move, appear, vanish, grow, shrink, spin and blink. They have never seen real footage; on real videos their
+answers mean little.
 """
 
 

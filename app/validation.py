@@ -42,7 +42,9 @@ def user_error(message: str) -> gr.Error:
 def check_query(query: Any, max_words: int) -> str:
     """The stripped query; ``gr.Error`` when it is missing, blank or longer than ``max_words`` words."""
     if not isinstance(query, str) or not query.strip():
-        raise user_error("Type a query first: a short sentence describing the moment, e.g. “the red circle moves to the left”.")
+        raise user_error(
+            "Type a query first: a short sentence describing the moment, e.g. “the red circle moves to the left”."
+        )
     words = query.split()
     if len(words) > max_words:
         raise user_error(f"The query has {len(words)} words; the limit is {max_words}. Describe one moment briefly.")
