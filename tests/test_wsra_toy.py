@@ -7,8 +7,6 @@ trained model must then overlap the queried event well.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 
@@ -79,14 +77,12 @@ def test_wsra_overfits_a_toy_grounding_task():
         model = WSRA(config)
         optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
         rng = np.random.default_rng(1)
-        start = time.perf_counter()
         for _ in range(300):
             idx = rng.choice(len(pairs), 16, replace=False)
             loss = model.loss(_batch(videos, pairs, idx))["loss"]
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-        elapsed = time.perf_counter() - start
         ious = []
         for vid, kind, span, _ in pairs:
             out = model.infer(torch.from_numpy(videos[vid]), torch.from_numpy(_words(kind)), ["the", f"k{kind}"])
@@ -94,6 +90,5 @@ def test_wsra_overfits_a_toy_grounding_task():
     finally:
         torch.set_num_threads(threads)
     ious_np = np.asarray(ious)
-    assert elapsed < 30.0
     assert ious_np.mean() > 0.6, f"mean top-1 IoU {ious_np.mean():.3f}"
     assert (ious_np >= 0.5).mean() > 0.8, f"R@1,IoU=0.5 {(ious_np >= 0.5).mean():.3f}"

@@ -1,0 +1,185 @@
+"""Do compression and decoding change the answers? Shapes-STA test videos in memory against the same videos written
+as files and decoded again.
+
+    python benchmarks/robustness.py --model checkpoints/vlanet-shapes-sta --videos 20 [--out FILE]
+
+For each of the first ``--videos`` Shapes-STA test videos:
+1. ``render_video`` draws it in memory at 320x240, 10 fps (no codec at all), and ``Predictor.encode_video`` on those
+   frames gives the reference features;
+2. ``write_video`` writes it as mp4v (.mp4) and as VP8 (.webm), and ``Predictor.encode_video(path)`` decodes each
+   file through the app's path (decoder, resize, features);
+3. per feature step, the cosine similarity of the file's features with the reference (over the steps both have),
+   on the backbone's features and on the model's input (standardised with its training statistics), with the
+   channels that move most in the model's input;
+4. every query of the video is asked on both, top-1 only: the file "agrees" when its top-1 moment has IoU >= 0.99
+   with the in-memory top-1.
+
+Prints one JSON object: per codec the mean / min step cosine and the top-1 agreement (target >= 0.95), with a few
+disagreeing queries to look at. ``compare_codecs`` is the same comparison as a function (the tests call it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
+    sys.path.insert(0, str(REPO))
+
+from vlanet_core.data.shapes import annotation_rows, render_video, video_spec, write_video  # noqa: E402
+from vlanet_core.data.shapes.writer import CODEC_SUFFIX, available_codecs  # noqa: E402
+from vlanet_core.features.types import VideoFeatures  # noqa: E402
+from vlanet_core.predictor import Predictor  # noqa: E402
+from vlanet_core.spans import iou  # noqa: E402
+
+SIZE = (320, 240)  # the benchmark's frame size (Shapes-STA's reference frame)
+SAME_MOMENT_IOU = 0.99  # top-1 moments this close are the same moment (proposal grids are identical)
+AGREEMENT_TARGET = 0.95
+WEBM_CODECS = ("vp80", "vp90")  # the first one this OpenCV build writes is used for .webm
+
+
+def file_codecs() -> dict[str, str]:
+    """Label -> OpenCV codec: ``mp4v`` and ``webm`` (VP8, else VP9), each only when this OpenCV build writes it."""
+    working = set(available_codecs())
+    out = {"mp4v": "mp4v"} if "mp4v" in working else {}
+    webm = next((codec for codec in WEBM_CODECS if codec in working), None)
+    if webm is not None:
+        out["webm"] = webm
+    return out
+
+
+def step_cosines(reference: VideoFeatures, other: VideoFeatures) -> np.ndarray:
+    """Cosine similarity per feature step over the steps both sequences have: (min(T1, T2),) float64.
+
+    A step where both vectors are zero counts as 1 (identical); one zero vector against a non-zero one as 0."""
+    steps = min(len(reference.features), len(other.features))
+    a = np.asarray(reference.features[:steps], dtype=np.float64)
+    b = np.asarray(other.features[:steps], dtype=np.float64)
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    both_zero = (np.linalg.norm(a, axis=1) == 0) & (np.linalg.norm(b, axis=1) == 0)
+    cos = np.divide((a * b).sum(axis=1), norms, out=np.zeros(steps), where=norms > 0)
+    return np.where(both_zero, 1.0, cos)
+
+
+def model_input(predictor: Predictor, features: VideoFeatures) -> VideoFeatures:
+    """The features as the model sees them: standardised with the statistics fitted on its training videos
+    (``prepare_video``), where a channel with a small spread magnifies a small codec difference."""
+    import torch
+
+    with torch.no_grad():
+        prepared = predictor.model.prepare_video(torch.from_numpy(np.ascontiguousarray(features.features)))
+    return VideoFeatures(prepared.cpu().numpy(), features.step, features.duration, features.backbone, {}, "")
+
+
+def top1(predictor: Predictor, query: str, features: VideoFeatures) -> tuple[float, float]:
+    """The best moment (start, end) in seconds."""
+    moment = predictor.predict(query, features, top_k=1).moments[0]
+    return moment.start, moment.end
+
+
+def compare_codecs(
+    predictor: Predictor, indices: Sequence[int], folder: Path, codecs: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The comparison of the module doc for Shapes-STA test videos ``indices``; files are written to ``folder``."""
+    codecs = file_codecs() if codecs is None else codecs
+    if not codecs:
+        raise RuntimeError("this OpenCV build writes neither mp4v nor a webm codec")
+    cosines: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
+    input_cosines: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
+    channel_gaps: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
+    agree: dict[str, list[bool]] = {label: [] for label in codecs}
+    ious: dict[str, list[float]] = {label: [] for label in codecs}
+    misses: dict[str, list[dict[str, Any]]] = {label: [] for label in codecs}
+    for index in indices:
+        spec = video_spec("test", index)
+        reference = predictor.encode_video(render_video(spec, size=SIZE))
+        queries = [row.sentence for row in annotation_rows(spec)]
+        wanted = {query: top1(predictor, query, reference) for query in queries}
+        for label, codec in codecs.items():
+            path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
+            decoded = predictor.encode_video(path)
+            cosines[label].append(step_cosines(reference, decoded))
+            seen_ref, seen_file = model_input(predictor, reference), model_input(predictor, decoded)
+            input_cosines[label].append(step_cosines(seen_ref, seen_file))
+            steps = min(len(seen_ref.features), len(seen_file.features))
+            channel_gaps[label].append(np.abs(seen_ref.features[:steps] - seen_file.features[:steps]))
+            for query in queries:
+                got = top1(predictor, query, decoded)
+                overlap = float(iou(np.asarray(got), np.asarray(wanted[query])))
+                ious[label].append(overlap)
+                agree[label].append(overlap >= SAME_MOMENT_IOU)
+                if overlap < SAME_MOMENT_IOU and len(misses[label]) < 5:
+                    misses[label].append(
+                        {"vid": spec.vid, "query": query, "in_memory": wanted[query], "file": got, "iou": overlap}
+                    )
+    names = getattr(predictor.backbone, "feature_names", lambda: [])()
+    per_codec = {}
+    for label, codec in codecs.items():
+        steps = np.concatenate(cosines[label])
+        seen = np.concatenate(input_cosines[label])
+        gaps = np.concatenate(channel_gaps[label]).mean(axis=0)
+        worst = np.argsort(gaps)[::-1][:5]
+        per_codec[label] = {
+            "codec": codec,
+            "mean_step_cosine": round(float(steps.mean()), 5),
+            "min_step_cosine": round(float(steps.min()), 5),
+            "steps": int(steps.size),
+            "mean_model_input_cosine": round(float(seen.mean()), 5),
+            "min_model_input_cosine": round(float(seen.min()), 5),
+            "largest_model_input_gaps": {
+                (names[i] if len(names) == len(gaps) else str(int(i))): round(float(gaps[i]), 3) for i in worst
+            },
+            "queries": len(agree[label]),
+            "top1_same": int(sum(agree[label])),
+            "top1_agreement": round(float(np.mean(agree[label])), 4),
+            "mean_top1_iou": round(float(np.mean(ious[label])), 4),
+            "target_met": float(np.mean(agree[label])) >= AGREEMENT_TARGET,
+            "disagreements": misses[label],
+        }
+    return {
+        "videos": [video_spec("test", i).vid for i in indices],
+        "queries": len(next(iter(agree.values()))),
+        "same_moment_iou": SAME_MOMENT_IOU,
+        "agreement_target": AGREEMENT_TARGET,
+        "codecs": per_codec,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=REPO / "checkpoints" / "vlanet-shapes-sta")
+    parser.add_argument("--videos", type=int, default=20, help="first N Shapes-STA test videos (default 20)")
+    parser.add_argument("--first", type=int, default=0, help="index of the first test video (default 0)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args(argv)
+    if args.videos < 1 or args.first < 0:
+        parser.error("--videos must be >= 1 and --first >= 0")
+    if not (args.model / "config.json").is_file():
+        parser.error(f"{args.model} is not a checkpoint folder (no config.json)")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+    predictor = Predictor.from_pretrained(args.model)
+    with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
+        report = compare_codecs(predictor, range(args.first, args.first + args.videos), Path(folder))
+    report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0 if all(c["target_met"] for c in report["codecs"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The trained VLANet gives the same top-1 moment on in-memory frames and on the same video written as mp4v / webm
+and decoded again (``benchmarks/robustness.py`` on two videos)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.robustness import AGREEMENT_TARGET, compare_codecs, file_codecs, step_cosines
+from vlanet_core.features.types import VideoFeatures
+
+SHORT_VIDEOS = [18, 7]  # the two shortest of the first 40 test videos (15.5 s and 18 s; 6 queries): a quick test
+CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "vlanet-shapes-sta"
+
+
+def _features(values) -> VideoFeatures:
+    array = np.asarray(values, dtype=np.float32)
+    return VideoFeatures(array, step=0.5, duration=len(array) * 0.5, backbone="default", backbone_params={}, source="")
+
+
+def test_step_cosines():
+    a = _features([[1, 0], [0, 2], [0, 0], [3, 4]])
+    b = _features([[2, 0], [1, 0], [0, 0]])  # one step shorter: only the shared steps count
+    assert step_cosines(a, b) == pytest.approx([1.0, 0.0, 1.0])
+    assert step_cosines(a, _features([[0, 0], [0, 0], [1, 1], [-3, -4]])) == pytest.approx([0.0, 0.0, 0.0, -1.0])
+
+
+@pytest.mark.slow  # VP8 encoding of two 15-18 s clips dominates: about 10 s on a busy two-core machine
+def test_top1_survives_compression(tmp_path):
+    if not (CHECKPOINT / "config.json").is_file():
+        pytest.skip(f"no trained VLANet checkpoint at {CHECKPOINT} (train it with vlanet_core.training.train)")
+    if not file_codecs():
+        pytest.skip("this OpenCV build writes neither mp4v nor webm")
+    from vlanet_core.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(CHECKPOINT, device="cpu")
+    report = compare_codecs(predictor, SHORT_VIDEOS, tmp_path)
+    assert report["queries"] >= 4
+    for label, figures in report["codecs"].items():
+        assert figures["mean_step_cosine"] > 0.9, (label, figures)
+        assert figures["top1_agreement"] >= AGREEMENT_TARGET, (label, figures["disagreements"])
