@@ -33,7 +33,6 @@ def random_batch(weak: bool, b: int = 4) -> WeakBatch:
 
 
 def make(name: str):
-    factory = MODELS.get(name)
     return build_model(name, {"feature_dim": C, "word_dim": E})
 
 
@@ -58,8 +57,14 @@ def test_model_on_random_input(name, tmp_path):
         assert np.all(np.isfinite(out.scores))
         if out.word_time is not None:
             assert np.asarray(out.word_time).shape == (5, t)
-    save_checkpoint(model, tmp_path / name, name=name, backbone={"name": "default", "params": {}},
-                    text_encoder={"name": "glove", "params": {}}, trained_on="random test")
+    save_checkpoint(
+        model,
+        tmp_path / name,
+        name=name,
+        backbone={"name": "default", "params": {}},
+        text_encoder={"name": "glove", "params": {}},
+        trained_on="random test",
+    )
     reloaded, config = load_checkpoint(tmp_path / name)
     for key, value in model.state_dict().items():
         assert torch.equal(reloaded.state_dict()[key], value)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from vlanet_core.text.tokenize import tokenize
+from vlanet_core.text.tokenize import split_words as tokenize
 from vlanet_core.training.negatives import NegativeSampler
 
 CORPUS = [

@@ -55,10 +55,15 @@ class FakeEncoder:
 
 def make_split(n_videos=6):
     rng = np.random.default_rng(0)
-    feats = {f"v{i}": VideoFeatures(rng.normal(size=(10 + i, 4)).astype(np.float32), 0.5, 5.0 + 0.5 * i)
-             for i in range(n_videos)}
-    anns = [Annotation(f"v{i}", 5.0 + 0.5 * i, f"sentence number {i} {j}", [(1.0, 2.0 + j)])
-            for i in range(n_videos) for j in range(2)]
+    feats = {
+        f"v{i}": VideoFeatures(rng.normal(size=(10 + i, 4)).astype(np.float32), 0.5, 5.0 + 0.5 * i)
+        for i in range(n_videos)
+    }
+    anns = [
+        Annotation(f"v{i}", 5.0 + 0.5 * i, f"sentence number {i} {j}", [(1.0, 2.0 + j)])
+        for i in range(n_videos)
+        for j in range(2)
+    ]
     return SplitData("toy", feats, anns, {"name": "toy", "params": {}})
 
 
