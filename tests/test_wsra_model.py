@@ -49,7 +49,13 @@ def test_registered_as_weak_model():
 @pytest.mark.parametrize("negatives", [0, 3])
 @pytest.mark.parametrize(
     "options",
-    [{}, {"scorer_product": True, "temporal_kernel": 3, "share_scorer": True}, {"snippet_reduction": "mean"}],
+    [
+        {},
+        {"scorer_product": True, "temporal_kernel": 3, "share_scorer": True},
+        {"snippet_reduction": "mean"},
+        {"video_negatives": True},
+        {"video_negatives": True, "share_scorer": True, "use_snippet_loss": False},
+    ],
 )
 def test_loss_is_finite_and_backpropagates(negatives, options):
     torch.manual_seed(0)
@@ -151,3 +157,17 @@ def test_checkpoint_round_trip(tmp_path, share):
     video, words = torch.randn(20, C), torch.randn(2, E)
     a, b = model.infer(video, words, ["x", "y"]), loaded.infer(video, words, ["x", "y"])
     assert np.allclose(a.scores, b.scores) and np.allclose(a.proposals, b.proposals)
+
+
+def test_video_negatives_only_add_terms_to_eq3():
+    """The option keeps eq. 3's background terms and adds one term per sampled negative inside the same log,
+    so with the same weights its video loss is strictly larger; without negatives at all it is eq. 3 exactly."""
+    torch.manual_seed(0)
+    plain = WSRA(_config(share_scorer=True))
+    extra = WSRA(_config(share_scorer=True, video_negatives=True))
+    extra.load_state_dict(plain.state_dict())
+    plain.eval(), extra.eval()
+    batch = _random_batch(3, negatives=2)
+    assert extra.loss(batch)["video"] > plain.loss(batch)["video"] + 1e-4
+    single = _random_batch(3, negatives=0, ids=[0, 0, 0, 0, 0])  # one video: no sentence is a negative
+    assert torch.allclose(extra.loss(single)["video"], plain.loss(single)["video"], atol=1e-6)

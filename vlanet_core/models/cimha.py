@@ -17,6 +17,17 @@ Choices where the paper is silent or inconsistent:
   (M, T) weights are ``word_time``; each frame then reads those video-enriched words back with a parameter-free
   scaled dot-product attention, so the result lives on the time axis.
 - A LayerNorm follows eqs. 3-4 and 5-6 (the paper has none); it keeps the sums of skip connections at one scale.
+- Eqs. 7-8 get a skip connection + LayerNorm, as in the ViLBERT co-attention layer the paper builds on
+  (``cross_residual``): ``v_q = LN(v^ + MHA(Q=v^, K=V=q^))``, ``q_ctx = LN(q^ + MHA(Q=q^, K=V=v^))``. Without
+  it ``v_q`` is only a convex mix of word vectors: no frame content reaches eqs. 10-15 except through which words
+  a frame attends to, and training on Shapes-STA crawled near the uniform start/end NLL (200 train videos,
+  200 Adam steps: val mIoU 0.40 without the skip, 0.45 with it; train NLL 5.6 -> 4.1).
+- The learned positional table starts at N(0, 0.02) as BERT's, which the paper cites (``position_init_std``);
+  ``nn.Embedding``'s default N(0, 1) gives each position a norm of ~sqrt(D) against a feed-forward output of norm
+  ~1, so after eq. 5's LayerNorm the video embedding starts as mostly position noise. Measured effect on the
+  200-video loop: neutral (within noise); kept for the reason above. 0 keeps the N(0, 1) default.
+- Standardised input features are clamped to +-``input_clip`` (6): the default backbone's sparse motion dimensions
+  reach 60 standard deviations and saturate the first attention softmax.
 - Learned positions cover ``max_positions`` steps; a longer video gets the table linearly interpolated.
 - Loss = NLL(start) + NLL(end) + ``segment_weight`` * BCE(inside), BCE averaged over real steps.
 """
@@ -53,6 +64,9 @@ class CIMHAConfig:
     segment_weight: float = 1.0  # weight of the segmentation BCE against the start/end NLL (paper: equal)
     num_proposals: int = 100  # (start, end) pairs returned by infer, best first
     max_moment_fraction: float | None = None  # longest span at inference as a fraction of the video; None = any
+    position_init_std: float = 0.02  # BERT's init; nn.Embedding's N(0, 1) drowns the video content (see above)
+    cross_residual: bool = True  # ViLBERT-style skip + LayerNorm around eqs. 7-8 (see above)
+    input_clip: float = 6.0  # clamp standardised features to +-6: sparse dims reach 60 sigma and saturate attention
 
     def __post_init__(self) -> None:
         if self.hidden_dim % self.num_heads or self.hidden_dim % 2:
@@ -99,6 +113,9 @@ class CIMHA(MomentModel):
         self.video_norm, self.query_norm = nn.LayerNorm(d), nn.LayerNorm(d)
         self.video_ff, self.query_ff = FeedForward(d, p), FeedForward(d, p)
         self.positions = nn.Embedding(config.max_positions, d)
+        if config.position_init_std > 0:
+            nn.init.normal_(self.positions.weight, std=config.position_init_std)
+        self.cross_v_norm, self.cross_q_norm = nn.LayerNorm(d), nn.LayerNorm(d)
         self.video_hat_norm, self.query_hat_norm = nn.LayerNorm(d), nn.LayerNorm(d)
         self.frames_to_words = nn.MultiheadAttention(d, h, dropout=p, batch_first=True)  # eq. 7
         self.words_to_frames = nn.MultiheadAttention(d, h, dropout=p, batch_first=True)  # eq. 8
@@ -136,9 +153,13 @@ class CIMHA(MomentModel):
     def _cross_interaction(self, v_hat, q_hat, video_mask, word_mask):
         """Eqs. 7-9: fused s (B, T, 2D or D) and the cross weights (frames->words (B,T,M), words->frames (B,M,T))."""
         v_q, f2w = self.frames_to_words(v_hat, q_hat, q_hat, key_padding_mask=~word_mask)  # eq. 7
+        if self.config.cross_residual:
+            v_q = self.cross_v_norm(v_q + v_hat)
         if not self.config.bidirectional_fusion:
             return v_q, f2w, None
         q_ctx, w2f = self.words_to_frames(q_hat, v_hat, v_hat, key_padding_mask=~video_mask)  # eq. 8
+        if self.config.cross_residual:
+            q_ctx = self.cross_q_norm(q_ctx + q_hat)
         # parameter-free read-back: frame t gathers the video-enriched words that match it
         logits = v_hat @ q_ctx.transpose(1, 2) / math.sqrt(v_hat.shape[-1])  # (B, T, M)
         q_v = torch.softmax(logits.masked_fill(~word_mask[:, None, :], float("-inf")), dim=-1) @ q_ctx
@@ -164,6 +185,8 @@ class CIMHA(MomentModel):
         self._check(video, words)
         video_mask, word_mask = video_mask.bool(), word_mask.bool()
         _, steps, _ = video.shape
+        if self.config.input_clip > 0:
+            video = video.clamp(-self.config.input_clip, self.config.input_clip)
         v0 = self.video_in(video)  # eq. 1: (B, T, D)
         q0 = _run_lstm(self.query_lstm, words, word_mask.sum(1))  # eq. 2: (B, M, D)
         v, q, v_w, q_w = self._self_interaction(v0, q0, video_mask, word_mask)
