@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
 from vlanet_core.evaluation.metrics import evaluate_rows
@@ -45,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--videos", type=int, default=None)
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--predictions", help="write the prediction rows here (jsonl)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (one query at a time gains little)")
     args = parser.parse_args(argv)
+    torch.set_num_threads(max(1, args.threads))
     split = shapes_sta_split(args.split, seed=args.seed, n_videos=args.videos)
     predictor = Predictor.from_pretrained(args.model)
     start = time.perf_counter()
