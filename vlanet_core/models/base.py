@@ -89,6 +89,8 @@ class MomentModel(nn.Module):
         # Per-dimension input standardisation, fitted on the training videos' features (no times involved) and
         # saved with the weights. Identity until ``set_feature_stats``: hand-made features (the default backbone's)
         # have dimensions whose spread differs by 100x, which stalls optimisers on the raw scale.
+        self.feature_mean: torch.Tensor
+        self.feature_std: torch.Tensor
         self.register_buffer("feature_mean", torch.zeros(dim))
         self.register_buffer("feature_std", torch.ones(dim))
 

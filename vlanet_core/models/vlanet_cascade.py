@@ -79,7 +79,8 @@ class CascadedCrossAttention(nn.Module):
     def _last_q2v(self) -> DenseAttention | None:
         if self.last_video_by_query is not None:
             return self.last_video_by_query
-        return self.video_by_query[-1] if len(self.video_by_query) else None
+        last = self.video_by_query[-1] if len(self.video_by_query) else None
+        return last if isinstance(last, DenseAttention) else None
 
     def _score(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
         """``c = E(v_comp, Q)`` (P,), eq. 13, with the eq. 13 VLA function or the shared one (``share_vla``)."""

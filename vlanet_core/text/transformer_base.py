@@ -119,8 +119,8 @@ class TransformerTextEncoder:
         if int(lengths.max()) > limit:
             worst = int(lengths.argmax())
             raise QueryTooLongError(f"the query {texts[worst][:60]!r}... has {int(lengths[worst])} tokens; {limit} max")
-        features = self._token_features(model, input_ids.to(self.device), attention_mask.to(self.device))
-        features = features.float().cpu().numpy()  # (B, L, E)
+        hidden = self._token_features(model, input_ids.to(self.device), attention_mask.to(self.device))
+        features: np.ndarray = hidden.float().cpu().numpy()  # (B, L, E)
         unk_id = tokenizer.unk_token_id
         results = []
         for i, text in enumerate(texts):
