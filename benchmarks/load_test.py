@@ -32,12 +32,15 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a script from anywhere: the library lives beside this folder
+
+from vlanet_core.bench.app_memory import stop_process, wait_until_up  # noqa: E402
+
 HOST = "127.0.0.1"  # loopback only, on purpose: this script must never load anything but a local app
 HIDDEN_MODELS = {"clip-zeroshot"}  # needs CLIP weights; offered by the app only once they load
 
@@ -108,28 +111,8 @@ def start_app(args: argparse.Namespace, port: int, log_path: Path) -> subprocess
     return process
 
 
-def wait_until_up(process: subprocess.Popen, url: str, deadline: float) -> bool:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL built here
-                if response.status == 200:
-                    return True
-        except OSError:
-            pass
-        time.sleep(0.5)
-    return False
-
-
 def stop_app(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    stop_process(process)
     process.log_file.close()  # type: ignore[attr-defined]
 
 

@@ -65,7 +65,7 @@ def _child_env() -> dict[str, str]:
     return dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", HF_HUB_OFFLINE="1")
 
 
-def _wait_until_up(process: subprocess.Popen, url: str, deadline: float) -> bool:
+def wait_until_up(process: subprocess.Popen, url: str, deadline: float) -> bool:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             return False
@@ -79,7 +79,7 @@ def _wait_until_up(process: subprocess.Popen, url: str, deadline: float) -> bool
     return False
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         try:
@@ -105,7 +105,7 @@ def served_app_memory(
     with open(work / "app.log", "wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=_child_env(), stdout=log, stderr=subprocess.STDOUT)
         try:
-            if not _wait_until_up(process, url, started + startup_s):
+            if not wait_until_up(process, url, started + startup_s):
                 tail = (work / "app.log").read_text(errors="replace")[-1500:]
                 return {"method": "server", "error": f"the app did not start: {tail}"}
             startup = time.monotonic() - started
@@ -120,7 +120,7 @@ def served_app_memory(
                     errors[model] = f"{type(err).__name__}: {err}"[:200]
             loaded = proc_memory_mb(process.pid)
         finally:
-            _stop(process)
+            stop_process(process)
     return {
         "method": "server",
         "pid_measured": "the app process (python app.py)",
