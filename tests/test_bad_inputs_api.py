@@ -21,6 +21,7 @@ from tests.bad_inputs.manifest import (
     GOOD_CLIP,
     GOOD_QUERY,
     TRUTH,
+    TRUTH_DURATIONS,
     Case,
     cases,
     check_manifest,
@@ -174,21 +175,26 @@ def test_unknown_words_error_lists_the_words(predictors, good_features):
 
 
 # ---- annotations -----------------------------------------------------------------------------------------------
+def _durations(case) -> dict:
+    """Charades-format fixtures take their durations from a synthetic file named explicitly (not charades.json)."""
+    return {"durations": case.path().parent / "durations.json"} if case.reader == "charades" else {}
+
+
 @pytest.mark.parametrize("case", cases("annotation"), ids=str)
 def test_annotation_reader(case):
     path = case.path()
     if case.dropped:  # lenient: the good row is kept, the bad one dropped and listed with its line and reason
-        annotations, summary = read_annotations(path, case.reader)
+        annotations, summary = read_annotations(path, case.reader, **_durations(case))
         assert [a.line for a in annotations] == [1] and summary.dropped == 1 and summary.rows == 2
         issue = summary.issues[0]
         assert issue.line == 2 and issue.action == "dropped"
         assert case.fragments[1].lower() in issue.reason.lower() and case.fragments[0] in str(issue)
     with pytest.raises(case.error) as info:
-        read_annotations(path, case.reader, strict=True)
+        read_annotations(path, case.reader, strict=True, **_durations(case))
     _assert_names_problem(info.value, case)
     if not case.dropped:  # broken files raise in the default mode too
         with pytest.raises(case.error) as info:
-            read_annotations(path, case.reader)
+            read_annotations(path, case.reader, **_durations(case))
         _assert_names_problem(info.value, case)
 
 
@@ -197,11 +203,11 @@ def test_evaluator_ground_truth(case):
     """The evaluator's own loader applies the same rules: drop the unusable row, raise on a broken file."""
     path = case.path()
     if case.dropped:
-        truth = load_ground_truth(path, case.reader)
+        truth = load_ground_truth(path, case.reader, **_durations(case))
         assert len(truth.items) == 1 and truth.dropped == 1
         return
     with pytest.raises(EvaluationInputError) as info:
-        load_ground_truth(path, case.reader)
+        load_ground_truth(path, case.reader, **_durations(case))
     assert path.name in str(info.value) and "Traceback" not in str(info.value)
 
 
@@ -209,7 +215,7 @@ def test_evaluator_ground_truth(case):
 @pytest.mark.parametrize("case", cases("prediction"), ids=str)
 def test_prediction_rows(case):
     with pytest.raises(case.error) as info:
-        evaluate_files(case.path(), TRUTH, "charades", allow_missing=True)
+        evaluate_files(case.path(), TRUTH, "charades", TRUTH_DURATIONS, allow_missing=True)
     _assert_names_problem(info.value, case)
 
 
@@ -218,5 +224,5 @@ def test_the_good_row_alone_scores(tmp_path):
     rows = (FILES / "predictions" / "nan_window.jsonl").read_text().splitlines()[:1]
     path = tmp_path / "good.jsonl"
     path.write_text(rows[0] + "\n")
-    metrics = evaluate_files(path, TRUTH, "charades", allow_missing=True)
+    metrics = evaluate_files(path, TRUTH, "charades", TRUTH_DURATIONS, allow_missing=True)
     assert metrics["n"] == 2 and metrics["R1@0.5"] == pytest.approx(0.5)

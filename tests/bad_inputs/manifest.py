@@ -40,7 +40,8 @@ HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 ANNOTATIONS = FILES / "annotations"
 PREDICTIONS = FILES / "predictions"
-TRUTH = PREDICTIONS / "truth.txt"  # two rows (v1, 30 s); its durations come from charades.json beside it
+TRUTH = PREDICTIONS / "truth.txt"  # two rows (v1, 30 s)
+TRUTH_DURATIONS = PREDICTIONS / "durations.json"  # synthetic durations, passed explicitly
 GOOD_CLIP = "good_clip.webm"  # generated: a 4-s clip that must work, for the "app still serves" checks
 GOOD_QUERY = "the red bar moves to the right"
 
