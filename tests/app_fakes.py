@@ -215,9 +215,8 @@ def real_backend_checkpoints(root: Path) -> Path | None:
     """Checkpoints of real (untrained / query-blind) models saved with ``save_checkpoint``; None when the core's
     predictor path (decoding, backbone, GloVe) is not importable yet."""
     try:
-        import vlanet_core.features.pipeline  # noqa: F401
-
         import vlanet_core.features.backbones  # noqa: F401
+        import vlanet_core.features.pipeline  # noqa: F401
         import vlanet_core.models  # noqa: F401
         import vlanet_core.text.encoders  # noqa: F401
         from vlanet_core.checkpoint import save_checkpoint
