@@ -11,11 +11,15 @@ For each of the first ``--videos`` Shapes-STA test videos:
 3. per feature step, the cosine similarity of the file's features with the reference (over the steps both have),
    on the backbone's features and on the model's input (standardised with its training statistics), with the
    channels that move most in the model's input;
-4. every query of the video is asked on both, top-1 only: the file "agrees" when its top-1 moment has IoU >= 0.99
-   with the in-memory top-1.
+4. every query of the video is asked on both: the file "agrees" when its top-1 moment has IoU >= 0.99 with the
+   in-memory top-1;
+5. accuracy: the top-5 answers on both are scored against the annotations (R@1/R@5 at IoU 0.3/0.5/0.7, mIoU), so
+   "does the model do as well on a decoded file as on the renders it was trained on" has its own figure beside
+   the agreement.
 
-Prints one JSON object: per codec the mean / min step cosine and the top-1 agreement (target >= 0.95), with a few
-disagreeing queries to look at. ``compare_codecs`` is the same comparison as a function (the tests call it).
+Prints one JSON object: per codec the mean / min step cosine, the top-1 agreement (target >= 0.95) with a few
+disagreeing queries to look at, and the accuracy on the files beside the in-memory accuracy. ``compare_codecs`` is
+the same comparison as a function (the tests call it).
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from vlanet_core.data.shapes import annotation_rows, render_video, video_spec, write_video  # noqa: E402
+from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX, available_codecs  # noqa: E402
+from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.features.types import VideoFeatures  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
@@ -44,6 +49,7 @@ from vlanet_core.spans import iou  # noqa: E402
 SIZE = (320, 240)  # the benchmark's frame size (Shapes-STA's reference frame)
 SAME_MOMENT_IOU = 0.99  # top-1 moments this close are the same moment (proposal grids are identical)
 AGREEMENT_TARGET = 0.95
+ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")  # percentages in the report
 WEBM_CODECS = ("vp80", "vp90")  # the first one this OpenCV build writes is used for .webm
 
 
@@ -80,10 +86,15 @@ def model_input(predictor: Predictor, features: VideoFeatures) -> VideoFeatures:
     return VideoFeatures(prepared.cpu().numpy(), features.step, features.duration, features.backbone, {}, "")
 
 
-def top1(predictor: Predictor, query: str, features: VideoFeatures) -> tuple[float, float]:
-    """The best moment (start, end) in seconds."""
-    moment = predictor.predict(query, features, top_k=1).moments[0]
-    return moment.start, moment.end
+def answer(predictor: Predictor, query: str, features: VideoFeatures, vid: str) -> tuple[tuple[float, float], dict]:
+    """The best moment (start, end) in seconds, and the top-5 prediction row for the evaluator."""
+    result = predictor.predict(query, features, top_k=5, vid=vid)
+    return (result.moments[0].start, result.moments[0].end), result.to_json()
+
+
+def _accuracy(rows: list[dict], annotations: list[Any]) -> dict[str, float]:
+    metrics = evaluate_rows(rows, annotations)
+    return {key: round(100.0 * metrics[key], 1) for key in ACCURACY_KEYS}
 
 
 def compare_codecs(
@@ -99,11 +110,19 @@ def compare_codecs(
     agree: dict[str, list[bool]] = {label: [] for label in codecs}
     ious: dict[str, list[float]] = {label: [] for label in codecs}
     misses: dict[str, list[dict[str, Any]]] = {label: [] for label in codecs}
+    file_rows: dict[str, list[dict]] = {label: [] for label in codecs}
+    memory_rows: list[dict] = []
+    annotations: list[Any] = []
     for index in indices:
         spec = video_spec("test", index)
         reference = predictor.encode_video(render_video(spec, size=SIZE))
-        queries = [row.sentence for row in annotation_rows(spec)]
-        wanted = {query: top1(predictor, query, reference) for query in queries}
+        sentence_rows = annotation_rows(spec)
+        annotations += to_annotations(sentence_rows)
+        queries = [row.sentence for row in sentence_rows]
+        wanted = {}
+        for query in queries:
+            wanted[query], row = answer(predictor, query, reference, spec.vid)
+            memory_rows.append(row)
         for label, codec in codecs.items():
             path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
             decoded = predictor.encode_video(path)
@@ -113,7 +132,8 @@ def compare_codecs(
             steps = min(len(seen_ref.features), len(seen_file.features))
             channel_gaps[label].append(np.abs(seen_ref.features[:steps] - seen_file.features[:steps]))
             for query in queries:
-                got = top1(predictor, query, decoded)
+                got, row = answer(predictor, query, decoded, spec.vid)
+                file_rows[label].append(row)
                 overlap = float(iou(np.asarray(got), np.asarray(wanted[query])))
                 ious[label].append(overlap)
                 agree[label].append(overlap >= SAME_MOMENT_IOU)
@@ -122,6 +142,7 @@ def compare_codecs(
                         {"vid": spec.vid, "query": query, "in_memory": wanted[query], "file": got, "iou": overlap}
                     )
     names = getattr(predictor.backbone, "feature_names", lambda: [])()
+    in_memory = _accuracy(memory_rows, annotations)
     per_codec = {}
     for label, codec in codecs.items():
         steps = np.concatenate(cosines[label])
@@ -143,6 +164,7 @@ def compare_codecs(
             "top1_agreement": round(float(np.mean(agree[label])), 4),
             "mean_top1_iou": round(float(np.mean(ious[label])), 4),
             "target_met": float(np.mean(agree[label])) >= AGREEMENT_TARGET,
+            "accuracy_file": _accuracy(file_rows[label], annotations),
             "disagreements": misses[label],
         }
     return {
@@ -150,6 +172,7 @@ def compare_codecs(
         "queries": len(next(iter(agree.values()))),
         "same_moment_iou": SAME_MOMENT_IOU,
         "agreement_target": AGREEMENT_TARGET,
+        "accuracy_in_memory": in_memory,
         "codecs": per_codec,
     }
 

@@ -181,3 +181,34 @@ def test_bad_frames_are_refused(backbone):
         backbone.extract(DecodedVideo(np.zeros((2, 60, 80), np.uint8), np.zeros(2), 0.2))
     with pytest.raises(ValueError):
         backbone.extract(DecodedVideo(np.zeros((2, 60, 80, 3), np.uint8), np.zeros(3), 0.2))
+
+
+def test_edge_floor_drops_noise_edges_and_keeps_outlines():
+    """``edge_floor``: pixel noise on a flat background leaves no edge energy, a shape's outline keeps its edges and
+    its shape signature (the square's 4-fold harmonic)."""
+    floored = BACKBONES.create("default", edge_floor=0.04)
+    plain = BACKBONES.create("default")
+    assert floored.params()["edge_floor"] == 0.04 and plain.params()["edge_floor"] == 0.0
+    noise_only = _clip(lambda f, t: None, noise=6.0)
+    grey_energy = _column(plain, "mean:grey0:edge_density")
+    noisy_energy = plain.extract(noise_only).features[:, grey_energy].mean()
+    assert noisy_energy > 0.0
+    assert floored.extract(noise_only).features[:, grey_energy].max() < 1e-3 * noisy_energy  # a stray pixel or two
+    square = _clip(lambda f, t: _square(f, 80, 60, 20, RED), noise=6.0)
+    h2 = _column(plain, "mean:hue000:h2_cos")
+    with_floor, without = floored.extract(square).features[:, h2], plain.extract(square).features[:, h2]
+    assert abs(with_floor.mean()) > 0.5 * abs(without.mean()) > 0.0
+
+
+def test_edge_floor_subtracts_from_each_edge_strength():
+    """A vertical step of known contrast: the floored strength is exactly the plain one minus the floor."""
+    frame = np.full((60, 80, 3), 60, np.uint8)
+    frame[:, 40:] = 60 + 51  # 51 levels: central difference (51 / 255) / 2 = 0.1 per channel, over 3 channels
+    plain = BACKBONES.create("default")._sums
+    floored = BACKBONES.create("default", edge_floor=0.04)._sums
+    energy = 5 + 12  # the edge-strength row of the per-bin sums (after 5 blob rows and 12 grid cells)
+    a, b = plain(frame[None])[0, :, energy].sum(), floored(frame[None])[0, :, energy].sum()
+    strength = 0.1 * math.sqrt(3.0)  # per edge pixel: sqrt(sum over R, G, B of gx^2)
+    pixels = 2 * 60  # two columns of edge pixels (central differences straddle the step), every row
+    assert a == pytest.approx(strength * pixels, rel=1e-3)
+    assert b == pytest.approx((strength - 0.04) * pixels, rel=1e-3)

@@ -52,3 +52,30 @@ def test_bad_arguments(tmp_path):
         build_shapes_store("val", n_videos=0, out=tmp_path)
     with pytest.raises(FileNotFoundError):
         load_store(tmp_path / "missing.npz")
+
+
+def test_backbone_params_get_their_own_store(tmp_path):
+    """A store of non-default backbone params has its own file name and records the params; the training data
+    reader finds it by those params and never hands them to a model of the other variant."""
+    from vlanet_core.features.store import params_tag
+    from vlanet_core.training.data import shapes_features
+
+    assert params_tag("default", {}) == "" and params_tag("default", {"edge_floor": 0.0}) == ""
+    tag = params_tag("default", {"edge_floor": 0.04})
+    assert tag.startswith("_p") and len(tag) == 10 and tag == params_tag("default", {"edge_floor": 0.04})
+    plain = build_shapes_store("val", n_videos=1, workers=1, out=tmp_path)
+    floored = build_shapes_store("val", n_videos=1, workers=1, out=tmp_path, backbone_params={"edge_floor": 0.04})
+    assert plain != floored and tag in floored.name and plain.is_file()
+    assert json.loads(floored.with_suffix(".json").read_text())["backbone_params"]["edge_floor"] == 0.04
+    found = shapes_features("val", None, 1, tmp_path, workers=1, backbone_params={"edge_floor": 0.04})
+    assert found["val_00000"].backbone_params["edge_floor"] == 0.04
+    assert shapes_features("val", None, 1, tmp_path, workers=1)["val_00000"].backbone_params["edge_floor"] == 0.0
+    assert len(list(tmp_path.glob("*.npz"))) == 2  # both found on disk, nothing rebuilt
+
+
+def test_cli_backbone_param(tmp_path, capsys):
+    main(["--split", "val", "--videos", "1", "--workers", "1", "--out", str(tmp_path), "--param", "edge_floor=0.04"])
+    (sidecar,) = tmp_path.glob("*.json")
+    assert "_p" in sidecar.name and json.loads(sidecar.read_text())["backbone_params"]["edge_floor"] == 0.04
+    with pytest.raises(SystemExit):
+        main(["--split", "val", "--videos", "1", "--out", str(tmp_path), "--param", "edge_floor"])

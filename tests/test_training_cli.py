@@ -45,3 +45,24 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
            "--out", str(out), "--run-dir", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache")]
     run(cmd, tmp_path, timeout=300)
     load_checkpoint(out)
+
+
+def test_backbone_params_and_feature_floor_reach_the_checkpoint_and_the_evaluator(tmp_path):
+    """``--backbone-param`` trains on that backbone variant's features, the checkpoint records it (so the predictor
+    and the app extract the same variant), ``--feature-min-std`` floors the standardisation, and the evaluate CLI
+    scores the checkpoint on features of its own variant."""
+    from vlanet_core.predictor import Predictor
+
+    out = tmp_path / "ckpt"
+    run([sys.executable, "-m", "vlanet_core.training.train", *ARGS, "--out", str(out), "--run-dir",
+         str(tmp_path / "run"), "--cache-dir", "data_cache", "--backbone-param", "edge_floor=0.04",
+         "--feature-min-std", "0.2"], tmp_path)
+    model, config = load_checkpoint(out)
+    assert config["backbone"]["params"]["edge_floor"] == 0.04
+    assert float(model.feature_std.min()) >= 0.2 - 1e-6
+    assert Predictor.from_pretrained(out, device="cpu").backbone.config.edge_floor == 0.04
+    proc = run([sys.executable, "-m", "vlanet_core.training.evaluate", "--model", str(out), "--split", "val",
+                "--videos", "2"], tmp_path)
+    assert "R1@0.5" in proc.stdout
+    stores = sorted(p.name for p in (tmp_path / "data_cache" / "features").glob("*.npz"))
+    assert stores and all("_p" in name for name in stores), stores  # never the default variant's features

@@ -70,6 +70,11 @@ class DefaultBackboneConfig:
     slope_window: int = 1  # steps each side of a step in its slope fit: 1.5 s of frames at the default step
     slope_gain: float = 4.0  # seconds: slopes (units per second) times this are ~0.1 for a slow move, ~1 for fast
     rate_gain: float = 0.5  # seconds: absolute rates include frame-to-frame noise, so a smaller gain
+    # Edge strengths (0-1 units: half the 0-255 difference across two pixels, /255, over R, G, B) below this do not
+    # count: pixel noise (sigma <= 1.5 levels after area downscaling) and a codec's block edges and ringing (1-3
+    # levels) fall under 0.04, an object's outline (tens of levels) stays. 0 keeps every edge: the numbers the first
+    # models were trained on; 0.04 makes files decoded from mp4v / webm give the features of the in-memory render.
+    edge_floor: float = 0.0
 
 
 class DefaultBackbone:
@@ -91,7 +96,8 @@ class DefaultBackbone:
         self.bins = cfg.hue_bins + cfg.value_bins
         basis = _pixel_basis(cfg.input_size, cfg.grid)  # (P, 5 + cells)
         self._cell_area = basis[:, 5:].sum(axis=0)  # (cells,) pixels per soft grid cell
-        self._sums = FrameSums(_colour_membership_table(cfg), basis, cfg.input_size)  # per-frame weighted sums
+        table = _colour_membership_table(cfg)
+        self._sums = FrameSums(table, basis, cfg.input_size, cfg.edge_floor)  # per-frame weighted sums
         cells = cfg.grid[0] * cfg.grid[1]
         self._values = _value_names(cells)
         self._changing = list(_changing_values(cells))

@@ -64,11 +64,16 @@ class FrameSums:
     """``sums(frames)``: (N, H, W, 3) uint8 RGB at the backbone's input size -> (N, K, 22) float32 (module doc).
 
     - ``colour_rows``: (180 * 32 * 32, K) membership of every (OpenCV hue, S >> 3, V >> 3) code;
-    - ``basis``: (P, 17) pixel-basis values in row-major pixel order; ``size``: (W, H).
+    - ``basis``: (P, 17) pixel-basis values in row-major pixel order; ``size``: (W, H);
+    - ``edge_floor``: edge strengths (0-1 units) are soft-thresholded, s -> max(s - edge_floor, 0), before they
+      weight anything (0: off, the numbers the golden test holds).
     Thread-safe: each thread gets its own workspace.
     """
 
-    def __init__(self, colour_rows: np.ndarray, basis: np.ndarray, size: tuple[int, int]) -> None:
+    def __init__(
+        self, colour_rows: np.ndarray, basis: np.ndarray, size: tuple[int, int], edge_floor: float = 0.0
+    ) -> None:
+        self.edge_floor = np.float32(edge_floor)
         self.colour_rows = np.ascontiguousarray(colour_rows, dtype=np.float32)
         self.basis = np.ascontiguousarray(basis, dtype=np.float32)
         self.width, self.height = size
@@ -163,6 +168,9 @@ class FrameSums:
         rows = out.reshape(n, EDGE_ROWS, -1)
         strength = rows[:, 0]
         np.sqrt(length.reshape(n, -1), out=strength)
+        if self.edge_floor > 0:  # the direction (u) still comes from the raw gradient; only its weight shrinks
+            strength -= self.edge_floor
+            np.maximum(strength, 0.0, out=strength)
         np.reciprocal(length, out=inverse)
         np.multiply(c2, inverse, out=u_re)  # the unit doubled angle u = exp(2it)
         np.multiply(s2, inverse, out=u_im)

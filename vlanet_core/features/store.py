@@ -6,15 +6,18 @@ file goes through turns them into features, so the app's features of an uploaded
 backbone's working size (default 80x60): the renderer's coverage anti-aliasing approximates area downscaling of a
 320x240 render (measured cosine 0.99 between the two), at 1/16 of the pixels.
 
-Files: ``<out>/shapes_<split>_s<seed>_<backbone>_<W>x<H>[_n<N>].npz`` holds one (T, C) float16 array per video
-id, and a ``.json`` sidecar beside it holds the backbone name and params, the step and every video's duration.
+Files: ``<out>/shapes_<split>_s<seed>_<backbone>_<W>x<H>[_p<hash>][_n<N>].npz`` holds one (T, C) float16 array
+per video id, and a ``.json`` sidecar beside it holds the backbone name and params, the step and every video's
+duration. ``_p<hash>`` appears when the backbone's params differ from its defaults (``params_tag``), so stores of
+two variants of a backbone never overwrite each other.
 
-CLI: ``python -m vlanet_core.features.store --split train [--seed S] [--videos N] [--workers 2]``.
+CLI: ``python -m vlanet_core.features.store --split train [--seed S] [--videos N] [--workers 2] [--param k=v]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
 import time
@@ -25,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from vlanet_core.features.types import VideoFeatures
+from vlanet_core.key_values import parse_key_values
 
 _WORKER_STATE: dict[str, Any] = {}
 
@@ -53,10 +57,23 @@ def _encode_one(index: int) -> tuple[str, np.ndarray, float]:
     return spec.vid, features.features.astype(np.float16), float(features.duration)
 
 
-def store_path(out: str | Path, split: str, seed: int, backbone: str, size, n_videos: int | None) -> Path:
-    """Where ``build_shapes_store`` writes the store for these arguments."""
+def params_tag(backbone: str, params: dict[str, Any] | None) -> str:
+    """'' when ``params`` are the backbone's defaults, else '_p' + 8 hex digits of a hash of the full params."""
+    from vlanet_core.registry import BACKBONES
+
+    full = json.loads(json.dumps(BACKBONES.create(backbone, **(params or {})).params()))
+    defaults = json.loads(json.dumps(BACKBONES.create(backbone).params()))
+    if full == defaults:
+        return ""
+    return "_p" + hashlib.sha1(json.dumps(full, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def store_path(
+    out: str | Path, split: str, seed: int, backbone: str, size, n_videos: int | None, tag: str = ""
+) -> Path:
+    """Where ``build_shapes_store`` writes the store for these arguments (``tag``: ``params_tag``'s)."""
     suffix = f"_n{n_videos}" if n_videos is not None else ""
-    return Path(out) / f"shapes_{split}_s{seed}_{backbone}_{size[0]}x{size[1]}{suffix}.npz"
+    return Path(out) / f"shapes_{split}_s{seed}_{backbone}_{size[0]}x{size[1]}{tag}{suffix}.npz"
 
 
 def _results(indices: list[int], workers: int, init_args: tuple) -> Iterator[tuple[str, np.ndarray, float]]:
@@ -99,7 +116,7 @@ def build_shapes_store(
     size = (int(size[0]), int(size[1]))
     model = BACKBONES.create(backbone, **(backbone_params or {}))
     params = model.params()
-    path = store_path(out, split, seed, backbone, size, n_videos)
+    path = store_path(out, split, seed, backbone, size, n_videos, params_tag(backbone, params))
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     durations: dict[str, float] = {}
@@ -160,9 +177,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, nargs=2, default=(80, 60), metavar=("W", "H"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="data_cache/features")
+    parser.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="backbone param (JSON), e.g. edge_floor=0.04"
+    )
     args = parser.parse_args(argv)
+    params = parse_key_values(args.param, "--param")
     path = build_shapes_store(
-        args.split, args.seed, args.videos, args.backbone, tuple(args.size), args.workers, args.out, progress=True
+        args.split, args.seed, args.videos, args.backbone, tuple(args.size), args.workers, args.out, params, True
     )
     meta = json.loads(path.with_suffix(".json").read_text())
     print(f"wrote {path} ({meta['videos']} videos, {meta['seconds_to_build']} s)")

@@ -81,11 +81,12 @@ def shapes_sta_split(
     n_videos: int | None = None,
     cache_dir: str | Path = "data_cache",
     workers: int = 2,
+    backbone_params: dict[str, Any] | None = None,
 ) -> SplitData:
     """Shapes-STA ``split``: annotation files written by the generator, features rendered in memory.
 
     Both are cached under ``cache_dir`` and reused; the features go through the same ``default`` backbone code as
-    a decoded file.
+    a decoded file, built with ``backbone_params`` (default: its defaults).
     """
     from vlanet_core.data.shapes_sta import write_annotations
     from vlanet_core.registry import DATASETS
@@ -96,29 +97,35 @@ def shapes_sta_split(
     if not txt.is_file():
         write_annotations(split, ann_dir, seed=seed, videos=n_videos)
     annotations, summary = DATASETS.get("shapes")(txt)
-    features = shapes_features(split, seed, n_videos, Path(cache_dir) / "features", workers)
+    features = shapes_features(split, seed, n_videos, Path(cache_dir) / "features", workers, backbone_params)
     first = next(iter(features.values()))
     backbone = {"name": first.backbone, "params": first.backbone_params}
     return SplitData(f"shapes-sta/{split}", features, annotations, backbone, summary)
 
 
 def shapes_features(
-    split: str, seed: int | None, n_videos: int | None, folder: Path, workers: int = 2
+    split: str,
+    seed: int | None,
+    n_videos: int | None,
+    folder: Path,
+    workers: int = 2,
+    backbone_params: dict[str, Any] | None = None,
 ) -> dict[str, VideoFeatures]:
     """Features of the first ``n_videos`` of a Shapes-STA split, from a store on disk when one fits.
 
-    A store is reused when its backbone parameters equal the current default backbone's (so a change to the
-    backbone never mixes old and new features); a subset is read from the full split's store when it exists.
+    A store is reused when its backbone parameters equal those asked for (so a change to the backbone never mixes
+    old and new features); a subset is read from the full split's store when it exists.
     """
     from vlanet_core.data.shapes import DEFAULT_SEEDS
-    from vlanet_core.features.store import build_shapes_store, load_store, store_path
+    from vlanet_core.features.store import build_shapes_store, load_store, params_tag, store_path
     from vlanet_core.registry import BACKBONES
 
-    backbone = BACKBONES.create("default")
+    backbone = BACKBONES.create("default", **(backbone_params or {}))
     size = tuple(backbone.input_size)
     resolved = DEFAULT_SEEDS[split] if seed is None else int(seed)
+    tag = params_tag("default", backbone.params())
     for candidate_n in (n_videos, None):
-        path = store_path(folder, split, resolved, "default", size, candidate_n)
+        path = store_path(folder, split, resolved, "default", size, candidate_n, tag)
         sidecar = path.with_suffix(".json")
         if path.is_file() and sidecar.is_file():
             if json.loads(sidecar.read_text()).get("backbone_params") == json.loads(json.dumps(backbone.params())):
@@ -127,7 +134,9 @@ def shapes_features(
                     return features
                 wanted = sorted(features)[:n_videos]
                 return {vid: features[vid] for vid in wanted}
-    path = build_shapes_store(split, seed=seed, n_videos=n_videos, workers=workers, out=folder, size=size)
+    path = build_shapes_store(
+        split, seed=seed, n_videos=n_videos, workers=workers, out=folder, size=size, backbone_params=backbone.params()
+    )
     return load_store(path)
 
 

@@ -49,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (one query at a time gains little)")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
-    split = shapes_sta_split(args.split, seed=args.seed, n_videos=args.videos)
     predictor = Predictor.from_pretrained(args.model)
+    backbone = predictor.config.get("backbone") or {}
+    params = backbone.get("params") if backbone.get("name") == "default" else None  # the model's own features
+    split = shapes_sta_split(args.split, seed=args.seed, n_videos=args.videos, backbone_params=params)
     start = time.perf_counter()
     rows = predict_split(predictor, split, top_k=args.top_k, progress=True)
     seconds = time.perf_counter() - start

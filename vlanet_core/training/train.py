@@ -22,6 +22,7 @@ import torch
 
 from vlanet_core.checkpoint import build_model, save_checkpoint
 from vlanet_core.device import pick_device
+from vlanet_core.key_values import parse_key_values
 from vlanet_core.models.base import MomentModel
 from vlanet_core.predictor import Predictor
 from vlanet_core.registry import MODELS, TEXT_ENCODERS
@@ -36,24 +37,11 @@ DEFAULT_TEXT_ENCODER = {"wsra": "minilm"}
 TRAINED_ON = {"shapes-sta": "Shapes-STA train split (synthetic coloured shapes; {n} videos, seed {seed})"}
 
 
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in items:
-        key, _, value = item.partition("=")
-        if not key or not _:
-            raise SystemExit(f"--set expects key=value, got {item!r}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
-
-
 def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
     if args.data == "shapes-sta":
-        cache = args.cache_dir
-        train = shapes_sta_split("train", seed=args.train_seed, n_videos=args.train_videos, cache_dir=cache)
-        val = shapes_sta_split("val", seed=args.val_seed, n_videos=args.val_videos, cache_dir=cache)
+        cache, params = args.cache_dir, parse_key_values(args.backbone_param, "--backbone-param")
+        train = shapes_sta_split("train", args.train_seed, args.train_videos, cache, backbone_params=params)
+        val = shapes_sta_split("val", args.val_seed, args.val_videos, cache, backbone_params=params)
         return train, val
     if not (args.train_annotations and args.val_annotations and args.features_dir):
         raise SystemExit(f"--data {args.data} needs --train-annotations, --val-annotations and --features-dir")
@@ -65,7 +53,7 @@ def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
 def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> MomentModel:
     factory = MODELS.get(args.model)
     names = {f.name for f in fields(factory.config_class)}  # type: ignore[attr-defined]
-    overrides = parse_sets(args.set)
+    overrides = parse_key_values(args.set, "--set")
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise SystemExit(f"model {args.model!r} has no settings {unknown}; it has {sorted(names)}")
@@ -98,6 +86,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-annotations")
     parser.add_argument("--val-annotations")
     parser.add_argument("--features-dir")
+    parser.add_argument(
+        "--backbone-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="default backbone param for Shapes-STA features (JSON value), e.g. edge_floor=0.04",
+    )
+    parser.add_argument(
+        "--feature-min-std",
+        type=float,
+        default=0.02,
+        help="floor on the per-channel std of the input standardisation: a larger floor magnifies less the "
+        "channels that barely vary in training, where a codec's small differences would count most",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     model = build(args, train, text_encoder)
     view = weak_view(train) if model.weak else supervised_view(train)
     steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
-    model.set_feature_stats(steps.mean(axis=0), steps.std(axis=0))
+    model.set_feature_stats(steps.mean(axis=0), steps.std(axis=0), min_std=args.feature_min_std)
     text = TextCache(text_encoder)
     text.warm(view.sentences)
     n_videos = len(view.videos)
