@@ -27,13 +27,9 @@ def test_step_cosines():
     assert step_cosines(a, _features([[0, 0], [0, 0], [1, 1], [-3, -4]])) == pytest.approx([0.0, 0.0, 0.0, -1.0])
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap (README, 'Robustness'): compression removes the rendered pixel noise and shifts dark greys, "
-    "and the shipped VLANet, trained on in-memory renders, changes its top-1 on about half of such queries",
-)
-@pytest.mark.slow  # VP8 encoding of two 15-18 s clips dominates: about 10 s on a busy two-core machine
-def test_top1_survives_compression(tmp_path):
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """``compare_codecs`` of the shipped VLANet on two short test videos, computed once for the tests below."""
     if not (CHECKPOINT / "config.json").is_file():
         pytest.skip(f"no trained VLANet checkpoint at {CHECKPOINT} (train it with vlanet_core.training.train)")
     if not file_codecs():
@@ -41,8 +37,26 @@ def test_top1_survives_compression(tmp_path):
     from vlanet_core.predictor import Predictor
 
     predictor = Predictor.from_pretrained(CHECKPOINT, device="cpu")
-    report = compare_codecs(predictor, SHORT_VIDEOS, tmp_path)
+    return compare_codecs(predictor, SHORT_VIDEOS, tmp_path_factory.mktemp("codecs"))
+
+
+@pytest.mark.slow  # VP8 encoding of two 15-18 s clips dominates: about 10 s on a busy two-core machine
+def test_features_and_answers_survive_compression(report):
+    """What is met: the features (target cosine 0.95), the model's standardised input (0.965 / 0.976 before the
+    edge floor and the std floor; 0.99 / 0.995 after) and answers that overlap the in-memory ones."""
     assert report["queries"] >= 4
     for label, figures in report["codecs"].items():
-        assert figures["mean_step_cosine"] > 0.9, (label, figures)
+        assert figures["mean_step_cosine"] >= 0.95, (label, figures)
+        assert figures["mean_model_input_cosine"] >= 0.98, (label, figures)
+        assert figures["mean_top1_iou"] >= 0.6, (label, figures["disagreements"])
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="known gap (README, 'Robustness to codecs'): after the edge floor and the std floor, the shipped VLANet "
+    "still moves its exact top-1 to an overlapping neighbour on about a quarter of decoded-file queries",
+)
+@pytest.mark.slow
+def test_exact_top1_survives_compression(report):
+    for label, figures in report["codecs"].items():
         assert figures["top1_agreement"] >= AGREEMENT_TARGET, (label, figures["disagreements"])
