@@ -72,8 +72,9 @@ class DefaultBackboneConfig:
     rate_gain: float = 0.5  # seconds: absolute rates include frame-to-frame noise, so a smaller gain
     # Edge strengths (0-1 units: half the 0-255 difference across two pixels, /255, over R, G, B) below this do not
     # count: pixel noise (sigma <= 1.5 levels after area downscaling) and a codec's block edges and ringing (1-3
-    # levels) fall under 0.04, an object's outline (tens of levels) stays. 0 keeps every edge: the numbers the first
-    # models were trained on; 0.04 makes files decoded from mp4v / webm give the features of the in-memory render.
+    # levels) fall under 0.04, an object's outline (tens of levels) stays. 0 keeps every edge (the numbers the first
+    # models were trained on); the shipped models use 0.04, which brings the features of files decoded from mp4v /
+    # webm closer to those of the in-memory render (README, "Robustness to codecs").
     edge_floor: float = 0.0
 
 
