@@ -66,3 +66,16 @@ def test_backbone_params_and_feature_floor_reach_the_checkpoint_and_the_evaluato
     assert "R1@0.5" in proc.stdout
     stores = sorted(p.name for p in (tmp_path / "data_cache" / "features").glob("*.npz"))
     assert stores and all("_p" in name for name in stores), stores  # never the default variant's features
+
+
+def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
+    """A misspelt ``--backbone-param`` names the valid settings; one given with real-dataset data (which reads
+    precomputed features) is refused rather than silently ignored."""
+    from vlanet_core.training.train import main
+
+    common = ["--model", "vlanet", "--out", str(tmp_path / "ckpt"), "--cache-dir", str(tmp_path / "cache")]
+    with pytest.raises(SystemExit, match="edge_floor"):
+        main([*common, "--backbone-param", "edge_flor=0.04"])
+    with pytest.raises(SystemExit, match="shapes-sta only"):
+        main([*common, "--data", "charades", "--backbone-param", "edge_floor=0.04"])
+    assert not (tmp_path / "cache").exists()

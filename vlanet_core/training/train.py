@@ -22,6 +22,7 @@ import torch
 
 from vlanet_core.checkpoint import build_model, save_checkpoint
 from vlanet_core.device import pick_device
+from vlanet_core.features.default_backbone import DefaultBackboneConfig
 from vlanet_core.key_values import parse_key_values
 from vlanet_core.models.base import MomentModel
 from vlanet_core.predictor import Predictor
@@ -37,12 +38,24 @@ DEFAULT_TEXT_ENCODER = {"wsra": "minilm"}
 TRAINED_ON = {"shapes-sta": "Shapes-STA train split (synthetic coloured shapes; {n} videos, seed {seed})"}
 
 
+def shapes_backbone_params(items: list[str]) -> dict[str, Any]:
+    """``--backbone-param`` values, checked against the ``default`` backbone's settings before any data is read."""
+    params = parse_key_values(items, "--backbone-param")
+    known = {f.name for f in fields(DefaultBackboneConfig)}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise SystemExit(f"the default backbone has no settings {unknown}; it has {sorted(known)}")
+    return params
+
+
 def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
     if args.data == "shapes-sta":
-        cache, params = args.cache_dir, parse_key_values(args.backbone_param, "--backbone-param")
+        cache, params = args.cache_dir, shapes_backbone_params(args.backbone_param)
         train = shapes_sta_split("train", args.train_seed, args.train_videos, cache, backbone_params=params)
         val = shapes_sta_split("val", args.val_seed, args.val_videos, cache, backbone_params=params)
         return train, val
+    if args.backbone_param:
+        raise SystemExit(f"--backbone-param applies to --data shapes-sta only; {args.data} reads precomputed features")
     if not (args.train_annotations and args.val_annotations and args.features_dir):
         raise SystemExit(f"--data {args.data} needs --train-annotations, --val-annotations and --features-dir")
     train = annotated_split(args.data, args.train_annotations, args.features_dir, name=f"{args.data}/train")
