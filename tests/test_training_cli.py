@@ -49,17 +49,27 @@ def test_torchrun_two_processes_on_cpu(tmp_path):
 
 def test_backbone_params_and_feature_floor_reach_the_checkpoint_and_the_evaluator(tmp_path):
     """``--backbone-param`` trains on that backbone variant's features, the checkpoint records it (so the predictor
-    and the app extract the same variant), ``--feature-min-std`` floors the standardisation, and the evaluate CLI
+    and the app extract the same variant), ``--feature-min-std`` floors the standardisation,
+    ``--feature-std-pooling type`` gives every channel of one kind of value the same scale, and the evaluate CLI
     scores the checkpoint on features of its own variant."""
+    from vlanet_core.features.default_backbone import DefaultBackbone
     from vlanet_core.predictor import Predictor
+    from vlanet_core.training.feature_stats import feature_kind
 
     out = tmp_path / "ckpt"
     run([sys.executable, "-m", "vlanet_core.training.train", *ARGS, "--out", str(out), "--run-dir",
          str(tmp_path / "run"), "--cache-dir", "data_cache", "--backbone-param", "edge_floor=0.04",
-         "--feature-min-std", "0.2"], tmp_path)
+         "--feature-min-std", "0.05", "--feature-std-pooling", "type"], tmp_path)
     model, config = load_checkpoint(out)
     assert config["backbone"]["params"]["edge_floor"] == 0.04
-    assert float(model.feature_std.min()) >= 0.2 - 1e-6
+    assert config["extra"]["train_config"]["feature_std_pooling"] == "type"
+    scale = model.feature_std.numpy()
+    assert float(scale.min()) >= 0.05 - 1e-6
+    kinds = [feature_kind(n) for n in DefaultBackbone(edge_floor=0.04).feature_names()]
+    for kind in {"slope:mass", "mean:grid"}:
+        values = scale[[i for i, k in enumerate(kinds) if k == kind]]
+        assert values.max() - values.min() < 1e-6, kind  # one scale per kind of value
+    assert len(set(scale.round(6).tolist())) <= len(set(kinds))
     assert Predictor.from_pretrained(out, device="cpu").backbone.config.edge_floor == 0.04
     proc = run([sys.executable, "-m", "vlanet_core.training.evaluate", "--model", str(out), "--split", "val",
                 "--videos", "2"], tmp_path)

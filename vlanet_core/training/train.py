@@ -26,10 +26,11 @@ from vlanet_core.features.default_backbone import DefaultBackboneConfig
 from vlanet_core.key_values import parse_key_values
 from vlanet_core.models.base import MomentModel
 from vlanet_core.predictor import Predictor
-from vlanet_core.registry import MODELS, TEXT_ENCODERS
+from vlanet_core.registry import BACKBONES, MODELS, TEXT_ENCODERS
 from vlanet_core.training.batching import Collator, TextCache
 from vlanet_core.training.data import SplitData, annotated_split, shapes_sta_split, supervised_view, weak_view
 from vlanet_core.training.evaluate import evaluate_split
+from vlanet_core.training.feature_stats import STD_POOLINGS, feature_statistics
 from vlanet_core.training.negatives import NegativeSampler
 from vlanet_core.training.trainer import TrainConfig, Trainer, distributed_context, seed_everything
 
@@ -61,6 +62,13 @@ def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
     train = annotated_split(args.data, args.train_annotations, args.features_dir, name=f"{args.data}/train")
     val = annotated_split(args.data, args.val_annotations, args.features_dir, name=f"{args.data}/val")
     return train, val
+
+
+def feature_names_of(backbone: dict[str, Any]) -> list[str] | None:
+    """The 'part:bin:value' channel names of the ``default`` backbone that made a split; None for any other."""
+    if backbone.get("name") != "default":
+        return None
+    return list(BACKBONES.create("default", **(backbone.get("params") or {})).feature_names())
 
 
 def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> MomentModel:
@@ -113,6 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         help="floor on the per-channel std of the input standardisation: a larger floor magnifies less the "
         "channels that barely vary in training, where a codec's small differences would count most",
     )
+    parser.add_argument(
+        "--feature-std-pooling",
+        choices=STD_POOLINGS,
+        default="channel",
+        help="channel: each channel's own std; type: one std per kind of value pooled over the colour bins "
+        "(default backbone only), so the slow, small signals (mass and spread rates) are not drowned "
+        "(see vlanet_core/training/feature_stats.py)",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -128,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     model = build(args, train, text_encoder)
     view = weak_view(train) if model.weak else supervised_view(train)
     steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
-    model.set_feature_stats(steps.mean(axis=0), steps.std(axis=0), min_std=args.feature_min_std)
+    mean, scale = feature_statistics(
+        steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
+    )
+    model.set_feature_stats(mean, scale, min_std=args.feature_min_std)
     text = TextCache(text_encoder)
     text.warm(view.sentences)
     n_videos = len(view.videos)
