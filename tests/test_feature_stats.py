@@ -47,8 +47,6 @@ def test_type_pooling_puts_small_and_large_kinds_of_value_on_one_scale():
     assert scaled.std(axis=0)[0] == pytest.approx(np.sqrt(2) * 0.02 / np.sqrt(0.02**2 + 0.002**2), rel=0.05)
     assert scaled.std(axis=0)[2] == pytest.approx(1.0, rel=0.05)
     assert scaled.std(axis=0)[1] < 0.2  # the quiet bin stays quiet
-    _, unnamed = feature_statistics(steps, min_std=0.001, pooling="type", names=None)
-    np.testing.assert_allclose(unnamed, steps.std(axis=0))  # no names: per channel
 
 
 def test_the_default_backbone_names_every_channel_in_kinds():
@@ -64,5 +62,7 @@ def test_bad_arguments_are_refused():
         feature_statistics(np.ones((3, 2)), 0.1, pooling="bins")
     with pytest.raises(ValueError, match="2 feature names for 3 channels"):
         feature_statistics(np.ones((3, 3)), 0.1, pooling="type", names=["a", "b"])
+    with pytest.raises(ValueError, match="needs the feature names"):
+        feature_statistics(np.ones((3, 2)), 0.1, pooling="type", names=None)  # never a silent per-channel std
     with pytest.raises(ValueError, match="N >= 1"):
         feature_statistics(np.ones((0, 3)), 0.1)

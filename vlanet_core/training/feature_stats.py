@@ -13,7 +13,8 @@ Two ways to choose the scale (``train --feature-std-pooling``):
   floored at ``min_std``. Every kind of evidence reaches the model at a comparable scale, while inside a kind the
   bins keep their relative sizes, so a bin that barely varies in training (a grey bin's edge harmonics) is not
   magnified beyond the vivid bins of the same kind. It needs the backbone's feature names
-  (``DefaultBackbone.feature_names``: 'part:bin:value'); features without names fall back to ``"channel"``.
+  (``DefaultBackbone.feature_names``: 'part:bin:value'); asked for features without names, it is refused rather
+  than silently replaced by ``"channel"``.
 
 Only features enter these statistics, never times: they are fitted on the weak view of the training split.
 """
@@ -64,8 +65,8 @@ def feature_statistics(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Mean (C,) and scale (C,) of training feature steps (N, C) for ``(x - mean) / scale``.
 
-    ``pooling`` is one of ``STD_POOLINGS`` (module docstring); ``"type"`` needs ``names`` (C,) and falls back to
-    ``"channel"`` when they are None. The scale is floored at ``min_std`` either way.
+    ``pooling`` is one of ``STD_POOLINGS`` (module docstring); ``"type"`` needs ``names`` (C,). The scale is
+    floored at ``min_std`` either way.
     """
     if pooling not in STD_POOLINGS:
         raise ValueError(f"std pooling must be one of {STD_POOLINGS}, got {pooling!r}")
@@ -73,7 +74,9 @@ def feature_statistics(
     if steps.ndim != 2 or steps.shape[0] == 0:
         raise ValueError(f"feature statistics need steps (N, C) with N >= 1, got {steps.shape}")
     mean, std = steps.mean(axis=0), steps.std(axis=0)
-    if pooling == "type" and names is not None:
+    if pooling == "type":
+        if names is None:
+            raise ValueError("std pooling 'type' needs the feature names of the backbone (the default backbone's)")
         if len(names) != steps.shape[1]:
             raise ValueError(f"{len(names)} feature names for {steps.shape[1]} channels")
         std = pooled_std(std, [feature_kind(n) for n in names])

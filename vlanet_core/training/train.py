@@ -57,6 +57,11 @@ def load_splits(args: argparse.Namespace) -> tuple[SplitData, SplitData]:
         return train, val
     if args.backbone_param:
         raise SystemExit(f"--backbone-param applies to --data shapes-sta only; {args.data} reads precomputed features")
+    if args.feature_std_pooling == "type":
+        raise SystemExit(
+            f"--feature-std-pooling type needs named feature channels (the default backbone's, --data shapes-sta); "
+            f"{args.data} reads precomputed features"
+        )
     if not (args.train_annotations and args.val_annotations and args.features_dir):
         raise SystemExit(f"--data {args.data} needs --train-annotations, --val-annotations and --features-dir")
     train = annotated_split(args.data, args.train_annotations, args.features_dir, name=f"{args.data}/train")
