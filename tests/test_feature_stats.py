@@ -66,3 +66,16 @@ def test_bad_arguments_are_refused():
         feature_statistics(np.ones((3, 2)), 0.1, pooling="type", names=None)  # never a silent per-channel std
     with pytest.raises(ValueError, match="N >= 1"):
         feature_statistics(np.ones((0, 3)), 0.1)
+
+
+def test_a_model_takes_the_scale_as_given_and_refuses_a_non_positive_one():
+    """The floor lives in ``feature_statistics`` alone: ``set_feature_stats`` stores the scale unchanged (a floor of
+    0.01 chosen in training is not raised to another default here) and refuses zero, negative or NaN scales."""
+    from vlanet_core.checkpoint import build_model
+
+    model = build_model("random", {"feature_dim": 3})
+    model.set_feature_stats(np.zeros(3), np.array([0.01, 0.5, 2.0]))
+    np.testing.assert_allclose(model.feature_std.numpy(), [0.01, 0.5, 2.0], rtol=1e-6)
+    for bad in ([0.0, 1.0, 1.0], [-1.0, 1.0, 1.0], [np.nan, 1.0, 1.0]):
+        with pytest.raises(ValueError, match="finite and positive"):
+            model.set_feature_stats(np.zeros(3), np.array(bad))

@@ -19,6 +19,7 @@ from vlanet_core.checkpoint import build_model
 from vlanet_core.registry import MODELS, TEXT_ENCODERS
 from vlanet_core.training.batching import Collator, TextCache
 from vlanet_core.training.data import SplitData, supervised_view, weak_view
+from vlanet_core.training.feature_stats import feature_statistics
 from vlanet_core.training.negatives import NegativeSampler
 from vlanet_core.training.trainer import TrainConfig, Trainer, seed_everything
 
@@ -62,7 +63,7 @@ def training_throughput(
     model = build_model(model_name, config)
     view = weak_view(split) if model.weak else supervised_view(split)
     all_steps = np.concatenate(view.videos)
-    model.set_feature_stats(all_steps.mean(axis=0), all_steps.std(axis=0))
+    model.set_feature_stats(*feature_statistics(all_steps, min_std=0.02))  # the train CLI's default
     setup_start = time.perf_counter()
     text = TextCache(encoder)
     text.warm(view.sentences)

@@ -94,10 +94,17 @@ class MomentModel(nn.Module):
         self.register_buffer("feature_mean", torch.zeros(dim))
         self.register_buffer("feature_std", torch.ones(dim))
 
-    def set_feature_stats(self, mean: np.ndarray, std: np.ndarray, min_std: float = 0.02) -> None:
-        """Use ``(x - mean) / max(std, min_std)`` on every video fed to ``loss`` / ``infer`` from now on."""
+    def set_feature_stats(self, mean: np.ndarray, scale: np.ndarray) -> None:
+        """Use ``(x - mean) / scale`` on every video fed to ``loss`` / ``infer`` from now on.
+
+        ``mean`` and ``scale`` (C,) come from ``training.feature_stats.feature_statistics``, which chooses the scale
+        (per channel or per kind of value) and floors it; this method only checks that every scale is positive.
+        """
+        scale = np.asarray(scale, dtype=np.float64)
+        if not np.all(np.isfinite(scale)) or float(scale.min(initial=1.0)) <= 0.0:
+            raise ValueError("feature scales must be finite and positive (floor them with feature_statistics)")
         self.feature_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-        self.feature_std.copy_(torch.as_tensor(np.maximum(std, min_std), dtype=torch.float32))
+        self.feature_std.copy_(torch.as_tensor(scale, dtype=torch.float32))
 
     def prepare_video(self, video: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Standardise (…, T, C) features with the fitted statistics; padded steps (``mask`` False) stay 0."""

@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     mean, scale = feature_statistics(
         steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
     )
-    model.set_feature_stats(mean, scale, min_std=args.feature_min_std)
+    model.set_feature_stats(mean, scale)
     text = TextCache(text_encoder)
     text.warm(view.sentences)
     n_videos = len(view.videos)
