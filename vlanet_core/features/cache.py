@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from vlanet_core.atomic_write import write_atomically
 from vlanet_core.features.types import VideoFeatures
 
 HASH_CHUNK = 1 << 20  # bytes read per step while hashing: flat memory for any file size
@@ -207,13 +207,14 @@ class FeatureCache:
             "backbone_params": features.backbone_params,
             "source": features.source,
         }
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         try:
-            with os.fdopen(handle, "wb") as out:
-                np.savez(out, key=np.array(key), meta=np.array(json.dumps(meta)), features=features.features)
-            os.replace(temporary, self._file_of(key))
+            write_atomically(
+                self._file_of(key),
+                lambda out: np.savez(
+                    out, key=np.array(key), meta=np.array(json.dumps(meta)), features=features.features
+                ),
+            )
         except OSError:  # a full or read-only disk costs the mirror, never the answer
-            Path(temporary).unlink(missing_ok=True)
             return
         self._prune_disk()
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from vlanet_core.atomic_write import write_atomically, write_text_atomically
 from vlanet_core.features.types import VideoFeatures
 from vlanet_core.key_values import parse_key_values
 
@@ -130,7 +131,7 @@ def build_shapes_store(
         arrays[vid] = features
         durations[vid] = duration
     elapsed = time.perf_counter() - started
-    np.savez(path, **arrays)  # type: ignore[arg-type]
+    write_atomically(path, lambda out: np.savez(out, **arrays))  # type: ignore[arg-type]
     sidecar = {
         "backbone": backbone,
         "backbone_params": params,
@@ -143,7 +144,7 @@ def build_shapes_store(
         "seconds_to_build": round(elapsed, 1),
         "durations": durations,
     }
-    path.with_suffix(".json").write_text(json.dumps(sidecar, indent=1))
+    write_text_atomically(path.with_suffix(".json"), json.dumps(sidecar, indent=1))
     return path
 
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from tqdm import tqdm
 
+from vlanet_core.atomic_write import write_text_atomically
 from vlanet_core.data.records import Annotation
 from vlanet_core.data.shapes.sample import resolve_seed, video_spec
 from vlanet_core.data.shapes.spec import DEFAULT_FPS, DEFAULT_SIZE, DEFAULT_SIZES, ShapesVideo
@@ -70,7 +71,7 @@ def write_annotation_files(
     folder.mkdir(parents=True, exist_ok=True)
     txt_path, json_path = folder / f"{split}.txt", folder / f"{split}.json"
     lines = [txt_line(row) for video in videos for row in annotation_rows(video)]
-    txt_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    write_text_atomically(txt_path, "".join(line + "\n" for line in lines))
     entries = [
         f"{json.dumps(video.vid)}: "
         + json.dumps(
@@ -78,5 +79,5 @@ def write_annotation_files(
         )
         for video in videos
     ]  # one video per line: readable and diff-friendly
-    json_path.write_text("{\n" + ",\n".join(entries) + "\n}\n", encoding="utf-8")
+    write_text_atomically(json_path, "{\n" + ",\n".join(entries) + "\n}\n")
     return txt_path, json_path
