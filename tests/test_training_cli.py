@@ -91,3 +91,41 @@ def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
     with pytest.raises(SystemExit, match="named feature channels"):
         main([*common, "--data", "charades", "--feature-std-pooling", "type"])
     assert not (tmp_path / "cache").exists()
+
+
+def test_init_from_fine_tunes_a_checkpoint_and_refuses_mismatches(tmp_path):
+    """``--init-from`` starts from a checkpoint's weights and input standardisation: zero steps reproduce it
+    exactly, a few steps move it; another model, other features or a --set that changes a weight's shape are
+    refused with the reason."""
+    import torch
+
+    from vlanet_core.training.train import main
+
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    source = tmp_path / "source"
+    main([*ARGS, "--out", str(source), "--run-dir", str(tmp_path / "r0"), *cache])
+
+    def fine_tune(name, *extra):
+        out = tmp_path / name
+        main([*ARGS, "--init-from", str(source), "--out", str(out), "--run-dir", str(tmp_path / f"r_{name}"),
+              *cache, *extra])
+        return load_checkpoint(out)
+
+    before, source_config = load_checkpoint(source)
+    same, same_config = fine_tune("zero", "--max-steps-per-epoch", "0")
+    assert same_config["model_config"] == source_config["model_config"]
+    for key, tensor in before.state_dict().items():
+        assert torch.equal(tensor, same.state_dict()[key]), key
+    moved, _ = fine_tune("moved", "--lr", "0.01")
+    assert torch.equal(moved.feature_std, before.feature_std)  # the standardisation is the checkpoint's
+    weights = [k for k, t in before.state_dict().items() if t.is_floating_point() and "feature_" not in k]
+    assert any(not torch.equal(before.state_dict()[k], moved.state_dict()[k]) for k in weights)
+
+    with pytest.raises(SystemExit, match="holds a 'vlanet' model"):
+        main([*ARGS[:1], "wsra", *ARGS[2:], "--init-from", str(source), "--out", str(tmp_path / "x"), *cache])
+    with pytest.raises(SystemExit, match="backbone"):
+        main([*ARGS, "--init-from", str(source), "--out", str(tmp_path / "x"), *cache,
+              "--backbone-param", "edge_floor=0.04"])
+    with pytest.raises(SystemExit, match="changes the weights"):
+        main([*ARGS, "--set", "hidden_dim=48", "--init-from", str(source), "--out", str(tmp_path / "x"), *cache])
+    assert not (tmp_path / "x").exists()

@@ -6,6 +6,8 @@
     torchrun --nproc_per_node=2 -m vlanet_core.training.train --model vlanet ...   (gloo on CPU)
 
 Model settings are given as ``--set key=value`` (JSON values), e.g. ``--set cross_steps=2 --set hidden_dim=256``.
+``--init-from DIR`` starts from a checkpoint's weights, settings and input standardisation (fine-tuning, e.g. at a
+lower ``--lr``); ``--set`` may then change only settings that keep every weight's shape.
 A weakly supervised model only ever receives (video, sentence) pairs; see ``trainer.py``.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vlanet_core.checkpoint import build_model, save_checkpoint
+from vlanet_core.checkpoint import build_model, load_checkpoint, read_config, save_checkpoint
 from vlanet_core.device import pick_device
 from vlanet_core.features.default_backbone import DefaultBackboneConfig
 from vlanet_core.key_values import parse_key_values
@@ -87,6 +89,32 @@ def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> Mome
     return build_model(args.model, config)
 
 
+def warm_start(args: argparse.Namespace, train: SplitData, text_name: str) -> MomentModel:
+    """The model of checkpoint ``args.init_from`` (weights and input statistics), with ``--set`` applied on top.
+
+    Refused when the checkpoint is another model, was trained on other features (backbone or size) or with another
+    text encoder: its weights would meet inputs they never saw.
+    """
+    source, config = load_checkpoint(args.init_from)
+    if (config.get("backbone") or None) != (train.backbone or None):
+        raise SystemExit(
+            f"--init-from {args.init_from} was trained on backbone {config.get('backbone')}, these features come "
+            f"from {train.backbone}"
+        )
+    if config["text_encoder"]["name"] != text_name:
+        raise SystemExit(
+            f"--init-from {args.init_from} was trained with text encoder {config['text_encoder']['name']!r}, "
+            f"this run uses {text_name!r}"
+        )
+    overrides = parse_key_values(args.set, "--set")
+    model = build_model(args.model, {**config["model_config"], **overrides})
+    try:
+        model.load_state_dict(source.state_dict())
+    except RuntimeError as error:  # a --set that changes a weight's shape
+        raise SystemExit(f"--init-from {args.init_from}: --set {overrides} changes the weights: {error}") from None
+    return model
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, choices=MODELS.names())
@@ -96,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="checkpoint folder to write (config.json + model.safetensors)")
     parser.add_argument("--run-dir", help="logs and resumable state (default: runs/<out name>)")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--init-from",
+        metavar="DIR",
+        help="start from this checkpoint folder's weights, settings and input standardisation (fine-tuning)",
+    )
     parser.add_argument("--text-encoder", help="default: glove (minilm for wsra)")
     parser.add_argument("--set", action="append", default=[], help="model setting key=value (JSON value)")
     parser.add_argument("--epochs", type=int, default=10)
@@ -143,16 +176,27 @@ def main(argv: list[str] | None = None) -> int:
     rank, world = distributed_context()
     device = pick_device(args.device) if world == 1 else torch.device("cpu")
 
+    if args.init_from:  # before any data is read
+        held = read_config(args.init_from)["model"]
+        if held != args.model:
+            raise SystemExit(f"--init-from {args.init_from} holds a {held!r} model, not {args.model!r}")
     train, val = load_splits(args)
-    text_name = args.text_encoder or DEFAULT_TEXT_ENCODER.get(args.model, "glove")
+    default_text = DEFAULT_TEXT_ENCODER.get(args.model, "glove")
+    if args.init_from and not args.text_encoder:
+        default_text = read_config(args.init_from)["text_encoder"]["name"]
+    text_name = args.text_encoder or default_text
     text_encoder = TEXT_ENCODERS.create(text_name)
-    model = build(args, train, text_encoder)
-    view = weak_view(train) if model.weak else supervised_view(train)
-    steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
-    mean, scale = feature_statistics(
-        steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
-    )
-    model.set_feature_stats(mean, scale)
+    if args.init_from:
+        model = warm_start(args, train, text_name)  # keeps the checkpoint's input standardisation
+        view = weak_view(train) if model.weak else supervised_view(train)
+    else:
+        model = build(args, train, text_encoder)
+        view = weak_view(train) if model.weak else supervised_view(train)
+        steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
+        mean, scale = feature_statistics(
+            steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
+        )
+        model.set_feature_stats(mean, scale)
     text = TextCache(text_encoder)
     text.warm(view.sentences)
     n_videos = len(view.videos)
