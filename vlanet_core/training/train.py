@@ -92,8 +92,8 @@ def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> Mome
 def warm_start(args: argparse.Namespace, train: SplitData, text_name: str) -> MomentModel:
     """The model of checkpoint ``args.init_from`` (weights and input statistics), with ``--set`` applied on top.
 
-    Refused when the checkpoint is another model, was trained on other features (backbone or size) or with another
-    text encoder: its weights would meet inputs they never saw.
+    Refused when the checkpoint was trained on other features (backbone or size) or with another text encoder: its
+    weights would meet inputs they never saw. (Another model is refused in ``main``, before any data is read.)
     """
     source, config = load_checkpoint(args.init_from)
     if (config.get("backbone") or None) != (train.backbone or None):
@@ -176,22 +176,18 @@ def main(argv: list[str] | None = None) -> int:
     rank, world = distributed_context()
     device = pick_device(args.device) if world == 1 else torch.device("cpu")
 
-    if args.init_from:  # before any data is read
-        held = read_config(args.init_from)["model"]
-        if held != args.model:
-            raise SystemExit(f"--init-from {args.init_from} holds a {held!r} model, not {args.model!r}")
-    train, val = load_splits(args)
     default_text = DEFAULT_TEXT_ENCODER.get(args.model, "glove")
-    if args.init_from and not args.text_encoder:
-        default_text = read_config(args.init_from)["text_encoder"]["name"]
+    if args.init_from:  # checked before any data is read
+        source = read_config(args.init_from)
+        if source["model"] != args.model:
+            raise SystemExit(f"--init-from {args.init_from} holds a {source['model']!r} model, not {args.model!r}")
+        default_text = source["text_encoder"]["name"]
+    train, val = load_splits(args)
     text_name = args.text_encoder or default_text
     text_encoder = TEXT_ENCODERS.create(text_name)
-    if args.init_from:
-        model = warm_start(args, train, text_name)  # keeps the checkpoint's input standardisation
-        view = weak_view(train) if model.weak else supervised_view(train)
-    else:
-        model = build(args, train, text_encoder)
-        view = weak_view(train) if model.weak else supervised_view(train)
+    model = warm_start(args, train, text_name) if args.init_from else build(args, train, text_encoder)
+    view = weak_view(train) if model.weak else supervised_view(train)
+    if not args.init_from:  # a warm start keeps the checkpoint's input standardisation
         steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
         mean, scale = feature_statistics(
             steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
