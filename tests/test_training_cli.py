@@ -95,8 +95,8 @@ def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
 
 def test_init_from_fine_tunes_a_checkpoint_and_refuses_mismatches(tmp_path):
     """``--init-from`` starts from a checkpoint's weights and input standardisation: zero steps reproduce it
-    exactly, a few steps move it; another model, other features or a --set that changes a weight's shape are
-    refused with the reason."""
+    exactly, a few steps move it; another model, other features, a misspelt --set or one that changes a weight's
+    shape, and a standardisation option (the checkpoint's is kept) are refused with the reason."""
     import torch
 
     from vlanet_core.training.train import main
@@ -114,6 +114,8 @@ def test_init_from_fine_tunes_a_checkpoint_and_refuses_mismatches(tmp_path):
     before, source_config = load_checkpoint(source)
     same, same_config = fine_tune("zero", "--max-steps-per-epoch", "0")
     assert same_config["model_config"] == source_config["model_config"]
+    recorded = same_config["extra"]["train_config"]
+    assert recorded["feature_min_std"] is None and recorded["feature_std_pooling"] is None  # not re-chosen here
     for key, tensor in before.state_dict().items():
         assert torch.equal(tensor, same.state_dict()[key]), key
     moved, _ = fine_tune("moved", "--lr", "0.01")
@@ -128,4 +130,8 @@ def test_init_from_fine_tunes_a_checkpoint_and_refuses_mismatches(tmp_path):
               "--backbone-param", "edge_floor=0.04"])
     with pytest.raises(SystemExit, match="changes the weights"):
         main([*ARGS, "--set", "hidden_dim=48", "--init-from", str(source), "--out", str(tmp_path / "x"), *cache])
+    with pytest.raises(SystemExit, match="has no settings"):
+        main([*ARGS, "--set", "hiden_dim=32", "--init-from", str(source), "--out", str(tmp_path / "x"), *cache])
+    with pytest.raises(SystemExit, match="keeps the checkpoint's input standardisation"):
+        main([*ARGS, "--feature-min-std", "0.1", "--init-from", str(source), "--out", str(tmp_path / "x"), *cache])
     assert not (tmp_path / "x").exists()

@@ -78,14 +78,19 @@ def feature_names_of(backbone: dict[str, Any]) -> list[str] | None:
     return list(BACKBONES.create("default", **(backbone.get("params") or {})).feature_names())
 
 
-def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> MomentModel:
+def model_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--set`` values, checked against the model's config fields (a misspelt name lists the valid ones)."""
     factory = MODELS.get(args.model)
     names = {f.name for f in fields(factory.config_class)}  # type: ignore[attr-defined]
     overrides = parse_key_values(args.set, "--set")
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise SystemExit(f"model {args.model!r} has no settings {unknown}; it has {sorted(names)}")
-    config = {"feature_dim": train.feature_dim, "word_dim": text_encoder.dim, **overrides}
+    return overrides
+
+
+def build(args: argparse.Namespace, train: SplitData, text_encoder: Any) -> MomentModel:
+    config = {"feature_dim": train.feature_dim, "word_dim": text_encoder.dim, **model_settings(args)}
     return build_model(args.model, config)
 
 
@@ -106,7 +111,7 @@ def warm_start(args: argparse.Namespace, train: SplitData, text_name: str) -> Mo
             f"--init-from {args.init_from} was trained with text encoder {config['text_encoder']['name']!r}, "
             f"this run uses {text_name!r}"
         )
-    overrides = parse_key_values(args.set, "--set")
+    overrides = model_settings(args)
     model = build_model(args.model, {**config["model_config"], **overrides})
     try:
         model.load_state_dict(source.state_dict())
@@ -155,21 +160,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--feature-min-std",
         type=float,
-        default=0.02,
-        help="floor on the per-channel std of the input standardisation: a larger floor magnifies less the "
-        "channels that barely vary in training, where a codec's small differences would count most",
+        default=None,
+        help="floor on the per-channel std of the input standardisation (default 0.02): a larger floor magnifies "
+        "less the channels that barely vary in training, where a codec's small differences would count most; "
+        "not with --init-from, which keeps the checkpoint's standardisation",
     )
     parser.add_argument(
         "--feature-std-pooling",
         choices=STD_POOLINGS,
-        default="channel",
-        help="channel: each channel's own std; type: one std per kind of value pooled over the colour bins "
+        default=None,
+        help="channel (default): each channel's own std; type: one std per kind of value pooled over the colour bins "
         "(default backbone only), so the slow, small signals (mass and spread rates) are not drowned "
-        "(see vlanet_core/training/feature_stats.py)",
+        "(see vlanet_core/training/feature_stats.py); not with --init-from",
     )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
+    standardisation = {"--feature-min-std": args.feature_min_std, "--feature-std-pooling": args.feature_std_pooling}
+    if args.init_from:  # left None, so the recorded train_config does not claim a standardisation it did not use
+        given = [flag for flag, value in standardisation.items() if value is not None]
+        if given:
+            raise SystemExit(f"{', '.join(given)}: --init-from keeps the checkpoint's input standardisation")
+    else:
+        args.feature_min_std = 0.02 if args.feature_min_std is None else args.feature_min_std
+        args.feature_std_pooling = args.feature_std_pooling or "channel"
     if args.threads:
         torch.set_num_threads(args.threads)
     seed_everything(args.seed)
