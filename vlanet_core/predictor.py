@@ -93,6 +93,12 @@ class Predictor:
 
         return encode_video_file(video, self.backbone, cache=shared_feature_cache(), progress=progress)
 
+    @property
+    def nms_threshold(self) -> float:
+        """The IoU above which a lower-scored proposal is dropped from the top-k: the model config's
+        ``nms_threshold`` where it has one (VLANet's is chosen on val), else ``DEFAULT_NMS``."""
+        return float(getattr(self.model.config, "nms_threshold", DEFAULT_NMS))
+
     def encode_query(self, query: str) -> Any:
         """The text encoder's EncodedText (raises EmptyQueryError / QueryTooLongError / UnknownWordsError)."""
         return self.text_encoder.encode(query)
@@ -103,9 +109,12 @@ class Predictor:
         video: VideoFeatures,
         top_k: int = 5,
         vid: str | None = None,
-        nms_threshold: float = DEFAULT_NMS,
+        nms_threshold: float | None = None,
     ) -> RetrievalResult:
-        """Rank the moments of ``video`` for ``query``; ``top_k`` moments after NMS, best first, in seconds."""
+        """Rank the moments of ``video`` for ``query``; ``top_k`` moments after NMS, best first, in seconds.
+
+        ``nms_threshold``: None uses the model's own (``self.nms_threshold``), chosen with the model on val.
+        """
         start_time = time.perf_counter()
         text = self.encode_query(query)
         expected = int(self.model.config.feature_dim)
@@ -118,7 +127,8 @@ class Predictor:
         words = torch.from_numpy(np.ascontiguousarray(text.vectors, dtype=np.float32)).to(self.device)
         with self._lock, torch.no_grad():
             out = self.model.infer(self.model.prepare_video(feats), words, list(text.tokens))
-        result = self._to_result(out, video, query, text, vid, top_k, nms_threshold)
+        threshold = self.nms_threshold if nms_threshold is None else float(nms_threshold)
+        result = self._to_result(out, video, query, text, vid, top_k, threshold)
         result.latency_s = time.perf_counter() - start_time
         return result
 
