@@ -97,6 +97,7 @@ def test_feature_figures(report):
         "decord_input_size",
         "opencv_full_size",
         "opencv_input_size",
+        "opencv_input_size_one_thread",
     }
     assert all(_positive(v) for v in features["decode_only"].values())
     assert features["fastest_decode"]["seconds"] == min(features["decode_only"].values())

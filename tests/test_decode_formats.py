@@ -47,6 +47,18 @@ def test_decoders_agree(tmp_path):
     np.testing.assert_allclose(a.timestamps, b.timestamps, atol=1e-3)
 
 
+@pytest.mark.parametrize("name, codec", [("t.mp4", "mp4v"), ("t.webm", "VP80"), ("t.avi", "MJPG")])
+def test_decoder_thread_count_changes_no_pixel(tmp_path, name, codec):
+    path = _write(tmp_path / name, frames=40, size=(160, 120), codec=codec)
+    default = decode_video(path, decoder="opencv", size=(80, 60))
+    for threads in (1, 2, 3):
+        other = decode_video(path, decoder="opencv", size=(80, 60), decoder_threads=threads)
+        np.testing.assert_array_equal(other.frames, default.frames)
+        np.testing.assert_array_equal(other.timestamps, default.timestamps)
+    with pytest.raises(ValueError, match="decoder_threads"):
+        decode_video(path, decoder_threads=0)
+
+
 def test_resampling_keeps_real_timestamps(tmp_path):
     path = _write(tmp_path / "fast.mp4", frames=60, fps=30.0)
     video = decode_video(path, fps=10.0, decoder="opencv")

@@ -2,7 +2,8 @@
 
 Prints one JSON object (seconds, median of ``--runs`` runs after one warm-up run each):
 - ``decode_only``: each decoder (decord seeking, OpenCV sequential) at the file's size and at the backbone's
-  input size; ``fastest_decode`` is the smallest of them;
+  input size, and OpenCV with one FFmpeg thread (what the streamed path uses on two cores); ``fastest_decode`` is
+  the smallest of them;
 - ``features_only``: ``backbone.extract`` on frames already decoded at the input size;
 - ``decode_plus_features``: the real ``encode_video_file`` path without a cache (streamed: decoding and
   per-frame features overlap), and ``ratio_to_fastest_decode`` (the target is at most 1.5);
@@ -108,6 +109,9 @@ def run_bench(clip: Path, runs: int = 5) -> dict[str, Any]:
             decode_only[f"{decoder}_{label}"] = median_seconds(
                 partial(decode_video, clip, fps, wanted, decoder=decoder), runs
             )
+    decode_only["opencv_input_size_one_thread"] = median_seconds(  # the streamed path's decoding setting
+        partial(decode_video, clip, fps, size, decoder="opencv", decoder_threads=1), runs
+    )
     fastest = min(decode_only, key=decode_only.__getitem__)
     frames = decode_video(clip, fps, size=size)
     features_only = median_seconds(lambda: backbone.extract(frames), runs)

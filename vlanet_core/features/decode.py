@@ -122,10 +122,14 @@ def _to_rgb(frame: np.ndarray, size) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-def _read_opencv(path: Path, info: VideoInfo, fps: float, size, max_duration: float, max_frame_bytes: int, sink=None):
+def _read_opencv(
+    path: Path, info: VideoInfo, fps: float, size, max_duration: float, max_frame_bytes: int, sink=None, threads=None
+):
     """Read every frame in order, keep one per grid cell, hand each kept frame to ``sink`` as soon as it is
-    decoded. Returns (frames list, timestamps list, end seconds)."""
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    decoded. ``threads``: FFmpeg decoding threads (None: OpenCV's default). Returns (frames list, timestamps list,
+    end seconds)."""
+    params = [] if threads is None else [cv2.CAP_PROP_N_THREADS, int(threads)]
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
     frames: list[np.ndarray] = []
     stamps: list[float] = []
     native = info.fps or 25.0
@@ -203,6 +207,7 @@ def decode_video(
     max_frame_bytes: int = 1_500_000_000,
     decoder: str = "auto",
     frame_sink: FrameSink | None = None,
+    decoder_threads: int | None = None,
 ) -> DecodedVideo:
     """Frames of ``path`` sampled at ``fps`` per second, as (N, H, W, 3) uint8 RGB with (N,) timestamps in seconds.
 
@@ -213,12 +218,17 @@ def decode_video(
     - ``frame_sink(frame, seconds)``: called once per kept frame, in order, with the same arrays as the result;
       the OpenCV path calls it while decoding (so a consumer can work in parallel), the decord path once its
       read has succeeded (a decord failure falls back to OpenCV, and the sink must never see a frame twice).
+    - ``decoder_threads``: FFmpeg threads of the OpenCV path (None: OpenCV's default, one per core). The frames are
+      the same whatever the count (FFmpeg's threaded decoding is bit-exact); a caller that keeps a core busy
+      beside the decoder (the streamed feature pipeline) asks for fewer, so the two do not fight over the cores.
     Raises NotAVideoError, CorruptVideoError, NoFramesError, VideoTooLongError, VideoTooLargeError.
     """
     if not fps or fps <= 0 or not math.isfinite(fps):
         raise ValueError(f"fps must be a positive number, got {fps!r}")
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    if decoder_threads is not None and int(decoder_threads) < 1:
+        raise ValueError(f"decoder_threads must be at least 1 (or None), got {decoder_threads!r}")
     if size is not None:
         size = (int(size[0]), int(size[1]))
         if size[0] <= 0 or size[1] <= 0:
@@ -239,7 +249,9 @@ def decode_video(
                 for frame, stamp in zip(frames, stamps, strict=True):
                     frame_sink(frame, stamp)
     if chosen == "opencv" or not frames:
-        frames, stamps, end = _read_opencv(path, info, fps, size, max_duration, max_frame_bytes, frame_sink)
+        frames, stamps, end = _read_opencv(
+            path, info, fps, size, max_duration, max_frame_bytes, frame_sink, decoder_threads
+        )
     if not frames:
         if info.frame_count:
             raise CorruptVideoError(f"{path.name} announces {info.frame_count} frames but none could be decoded")
