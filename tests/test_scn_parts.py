@@ -108,6 +108,24 @@ def test_masking_rate_is_a_third_and_favours_content_words():
     assert (content + function) / 600 == pytest.approx(1 / 3, abs=0.01)
 
 
+def test_low_function_threshold_steers_masking_to_the_rare_words():
+    """The Shapes-STA recipe (scn.py docstring): with function_word_df 0.15 a word in a fifth of the sentences (a
+    colour) is a function word, and with boost 10 nearly every masked word is one of the rare ones (actions)."""
+    batch = 10
+    colour = [100 + (i % 5) for i in range(batch)]  # 5 colours, each in 2 of the 10 sentences (df 0.2)
+    rows = [[0, colour[i], 1, 2 + 3 * i, 3 + 3 * i, 0] for i in range(batch)]  # the, colour, shape, action, dir, the
+    ids = torch.tensor(rows)
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    shipped = parts.content_word_weights(ids, mask, function_df=0.3, boost=3.0, min_batch=4)
+    assert shipped[:, 1].eq(3.0).all()  # df 0.2 < 0.3: colours count as content words by default
+    weights = parts.content_word_weights(ids, mask, function_df=0.15, boost=10.0, min_batch=4)
+    assert weights[:, [0, 1, 2, 5]].eq(1.0).all() and weights[:, [3, 4]].eq(10.0).all()
+    gen = torch.Generator().manual_seed(0)
+    draws = [parts.choose_masked_words(weights, mask, 1 / 3, gen) for _ in range(200)]
+    rare = sum(m[:, [3, 4]].float().mean().item() for m in draws)
+    assert rare / 200 > 0.7  # 2 of 6 words masked: 1.57 of them rare on average (0.79 of the rare slots)
+
+
 def test_rewards_step_down_from_one_to_zero_by_rank():
     rec = torch.tensor([[3.0, 1.0, 2.0, 4.0]])
     assert torch.allclose(parts.rank_rewards(rec), torch.tensor([[1 / 3, 1.0, 2 / 3, 0.0]]))

@@ -16,7 +16,9 @@ Why one worker and not two: decoding already keeps one core busy, and this machi
 reason the decoder gets one FFmpeg thread fewer than there are cores (``stream_decoder_threads``): on two cores,
 OpenCV's default of one thread per core put three busy threads on two cores, and one decoding thread spends about
 15% less CPU on the same frames than two (0.046 against 0.053-0.057 s for the bench clip, measured with the other
-core busy).
+core busy). It did not shorten the stream itself (idle machine, 2026-12-01: 0.092 s wall for 0.10 s of CPU, 2.05x
+the fastest decode against 2.1x before): the decoder and descriptor threads still barely overlap, which is where
+the remaining gap to the 1.5x target lies.
 """
 
 from __future__ import annotations
