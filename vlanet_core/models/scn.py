@@ -88,7 +88,9 @@ class SCNConfig:
     dropout: float = 0.1  # the paper gives none; standard Transformer value
     ratios: list[float] = field(default_factory=lambda: [0.167, 0.25, 0.333, 0.5])  # paper's Charades-STA r_k
     top_k: int = 4  # K selected proposals per sentence (paper: 4)
-    nms_threshold: float = 0.5  # the paper gives none; drops near-duplicates, keeps nested proposals of 2x length
+    # the paper gives none; drops near-duplicates, keeps nested proposals of 2x length. Used twice: for the K
+    # proposals of training (eq. 3) and, like every model's ``nms_threshold``, by the predictor for its top-k
+    nms_threshold: float = 0.5
     lambda1: float = 0.5  # eq. 3 (paper)
     lambda2: float = 2000.0  # eq. 3 (paper), in parameter updates
     beta: float = 1.0  # eq. 9 rank-loss weight; paper 0.1, which left the generator untrained on our toy (see tests)
