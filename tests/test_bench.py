@@ -6,6 +6,7 @@ are read the right way round.
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -16,8 +17,9 @@ from vlanet_core.bench import BenchOptions, run_bench, targets
 from vlanet_core.bench.app_memory import offered_models, proc_memory_mb
 from vlanet_core.bench.latency import benchmark_queries, summarise
 from vlanet_core.bench.run import main
-from vlanet_core.checkpoint import build_model, save_checkpoint
+from vlanet_core.checkpoint import build_model, read_config, save_checkpoint
 from vlanet_core.data.records import Annotation
+from vlanet_core.features.bench import interleaved_medians
 from vlanet_core.features.types import VideoFeatures
 from vlanet_core.registry import BACKBONES
 from vlanet_core.training.data import SplitData
@@ -32,7 +34,7 @@ def checkpoint_root(tmp_path_factory):
 
     torch.manual_seed(0)
     root = tmp_path_factory.mktemp("checkpoints")
-    backbone = {"name": "default", "params": BACKBONES.create("default").params()}
+    backbone = {"name": "default", "params": BACKBONES.create("default", edge_floor=0.04).params()}  # as shipped
     for folder, name, extra in (
         ("vlanet-shapes-sta", "vlanet", {"hidden_dim": 32, "proj_dim": 16}),
         ("random", "random", {}),
@@ -118,6 +120,20 @@ def test_end_to_end_and_ratio(report):
     assert e2e["model"] == "vlanet-shapes-sta"
     assert _positive(e2e["first_request_s"]) and _positive(e2e["repeat_query_s"])
     assert e2e["ratio_to_fastest_decode"] == pytest.approx(e2e["first_request_s"] / e2e["fastest_decode_s"], rel=1e-2)
+    assert e2e["fastest_decode"] == report["features"]["fastest_decode"]["name"]  # re-timed beside the requests
+
+
+def test_features_are_measured_with_the_models_backbone(report, checkpoint_root):
+    shipped = read_config(checkpoint_root / "vlanet-shapes-sta")["backbone"]["params"]
+    measured = report["features"]["backbone"]["params"]
+    assert shipped["edge_floor"] == 0.04 and json.loads(json.dumps(measured)) == shipped
+
+
+def test_interleaved_medians_alternate_the_actions():
+    calls: list[str] = []
+    medians = interleaved_medians({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, runs=3)
+    assert calls == ["a", "b"] * 4  # one warm-up round, then three timed rounds, each running both
+    assert set(medians) == {"a", "b"} and all(value >= 0 for value in medians.values())
 
 
 def test_training_throughput(report):

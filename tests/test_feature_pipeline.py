@@ -102,9 +102,9 @@ def test_typed_errors_pass_through(tmp_path, clip):
 
 def test_an_error_while_decoding_stops_the_worker(clip, monkeypatch):
     """A typed error raised after 20 frames were streamed passes through; no thread is left behind."""
-    real_decode = pipeline.decode_video
+    real_stream = pipeline.stream_video
 
-    def failing_decode(*args, frame_sink, **kwargs):
+    def failing_stream(path, fps, size, frame_sink, **kwargs):
         seen = []
 
         def sink(frame, seconds):
@@ -113,24 +113,24 @@ def test_an_error_while_decoding_stops_the_worker(clip, monkeypatch):
                 raise CorruptVideoError("broken frame 20")
             frame_sink(frame, seconds)
 
-        return real_decode(*args, frame_sink=sink, **kwargs)
+        return real_stream(path, fps, size, sink, **kwargs)
 
     monkeypatch.setattr(pipeline, "CHUNK_FRAMES", 8)
     backbone = DefaultBackbone()
     expected = encode_video_file(clip, backbone).features  # starts the one long-lived descriptor thread
     before = threading.active_count()
-    monkeypatch.setattr(pipeline, "decode_video", failing_decode)
+    monkeypatch.setattr(pipeline, "stream_video", failing_stream)
     for _ in range(3):
         with pytest.raises(CorruptVideoError, match="broken frame 20"):
             encode_video_file(clip, backbone)
     assert threading.active_count() <= before  # no thread per call, none left behind
-    monkeypatch.setattr(pipeline, "decode_video", real_decode)
+    monkeypatch.setattr(pipeline, "stream_video", real_stream)
     assert np.array_equal(encode_video_file(clip, backbone).features, expected)  # the worker still serves
 
 
 def test_limits_checked_from_the_header_pass_through(clip, monkeypatch):
-    real_decode = pipeline.decode_video
-    monkeypatch.setattr(pipeline, "decode_video", lambda *a, **k: real_decode(*a, max_duration=5.0, **k))
+    real_stream = pipeline.stream_video
+    monkeypatch.setattr(pipeline, "stream_video", lambda *a, **k: real_stream(*a, max_duration=5.0, **k))
     with pytest.raises(VideoTooLongError):
         encode_video_file(clip, DefaultBackbone())
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from vlanet_core.features.bench import interleaved_medians
 from vlanet_core.features.types import VideoFeatures
 from vlanet_core.predictor import Predictor, shared_feature_cache
 
@@ -88,12 +89,21 @@ def model_latencies(
     return out
 
 
-def end_to_end(predictor: Predictor, clip: Path, query: str, runs: int = 3, repeats: int = 10) -> dict[str, Any]:
+def end_to_end(
+    predictor: Predictor,
+    clip: Path,
+    query: str,
+    runs: int = 3,
+    repeats: int = 10,
+    decode_reference: tuple[str, Callable[[], Any]] | None = None,
+) -> dict[str, Any]:
     """A request on a new clip, and the same clip asked again.
 
     ``first_request_s``: ``encode_video`` with the shared feature cache emptied first (hash, decode, features) +
     ``predict``; median of ``runs`` after a warm-up. ``repeat_query_s``: the same two calls with the clip's
-    features already cached (hash + look-up + predict); median of ``repeats``.
+    features already cached (hash + look-up + predict); median of ``repeats``. ``decode_reference``: (name,
+    decode-only action), timed in the same rounds as the first requests (one of each per round), giving
+    ``fastest_decode_s`` and ``ratio_to_fastest_decode`` measured under the same load.
     """
     cache = shared_feature_cache()
 
@@ -104,16 +114,24 @@ def end_to_end(predictor: Predictor, clip: Path, query: str, runs: int = 3, repe
     def repeat_query() -> None:
         predictor.predict(query, predictor.encode_video(clip))
 
-    first_request()  # warm-up
-    first = statistics.median(timed(first_request) for _ in range(max(1, runs)))
+    actions: dict[str, Callable[[], Any]] = {"first_request": first_request}
+    if decode_reference is not None:
+        actions["decode_reference"] = decode_reference[1]
+    medians = interleaved_medians(actions, max(1, runs))
+    first = medians["first_request"]
     repeat_query()
     repeat = statistics.median(timed(repeat_query) for _ in range(max(1, repeats)))
-    return {
+    out: dict[str, Any] = {
         "model": predictor.name,
         "query": query,
         "first_request_s": round(first, 5),
         "repeat_query_s": round(repeat, 5),
         "runs": max(1, runs),
         "repeats": max(1, repeats),
-        "statistic": "median seconds after 1 warm-up call",
+        "statistic": "median seconds after 1 warm-up call; first requests interleaved with the decode reference",
     }
+    if decode_reference is not None:
+        out["fastest_decode"] = decode_reference[0]
+        out["fastest_decode_s"] = round(medians["decode_reference"], 5)
+        out["ratio_to_fastest_decode"] = round(first / medians["decode_reference"], 3)
+    return out

@@ -30,9 +30,9 @@ class BenchOptions:
     """How much to measure; ``quick()`` trades precision for a run under a minute."""
 
     checkpoints: Path = field(default_factory=lambda: REPO_ROOT / "checkpoints")
-    feature_runs: int = 3  # timed runs per decode / feature figure, after one warm-up
+    feature_runs: int = 9  # timed rounds of the decode / feature figures (interleaved), after one warm-up
     queries: int = 30  # queries per model for p50 / p95
-    end_to_end_runs: int = 3  # first requests (cache emptied each time)
+    end_to_end_runs: int = 9  # first requests (cache emptied each time), interleaved with the fastest decode
     repeat_runs: int = 10  # repeat queries on the cached clip
     app_memory: str = "server"  # "server" (real app + gradio_client), "preload" (demo + preload), "skip"
     train_videos: int = 64  # Shapes-STA train subset; its features come from the store in data_cache/features
@@ -46,7 +46,7 @@ class BenchOptions:
 
     @classmethod
     def quick(cls, **overrides: Any) -> BenchOptions:
-        fast = dict(feature_runs=1, queries=10, end_to_end_runs=1, repeat_runs=5, app_memory="preload")
+        fast = dict(feature_runs=3, queries=10, end_to_end_runs=3, repeat_runs=5, app_memory="preload")
         fast.update(train_steps=1, train_batch=16, surrogate_batch=8, surrogate_runs=1)
         return cls(**{**fast, **overrides})
 
@@ -109,16 +109,19 @@ def run_bench(options: BenchOptions, clip: Path | None = None, train_split: Any 
             "checkpoints": list(checkpoints),
             "section_seconds": {},
         }
-        _section(report, "features", options, lambda: _features(clip, options))
-        _section(report, "model_latency", options, lambda: latency.model_latencies(checkpoints, clip, queries))
         chosen = pick_model(checkpoints)
         predictor = Predictor.from_pretrained(checkpoints[chosen]) if chosen else None
+        _section(report, "features", options, lambda: _features(clip, options, predictor))
+        _section(report, "model_latency", options, lambda: latency.model_latencies(checkpoints, clip, queries))
 
         def end_to_end() -> dict[str, Any]:
             if predictor is None:
                 raise ValueError(f"no checkpoint in {options.checkpoints}")
-            figures = latency.end_to_end(predictor, clip, clip_query(), options.end_to_end_runs, options.repeat_runs)
-            return _with_ratio(figures, report.get("features", {}))
+            fastest = report.get("features", {}).get("fastest_decode", {}).get("name")
+            reference = _decode_action(clip, predictor, fastest)
+            return latency.end_to_end(
+                predictor, clip, clip_query(), options.end_to_end_runs, options.repeat_runs, reference
+            )
 
         _section(report, "end_to_end", options, end_to_end)
         _section(report, "app_memory", options, lambda: _app_memory(options, clip))
@@ -138,18 +141,25 @@ def run_bench(options: BenchOptions, clip: Path | None = None, train_split: Any 
     return report
 
 
-def _features(clip: Path, options: BenchOptions) -> dict[str, Any]:
-    figures = feature_bench.run_bench(clip, runs=options.feature_runs)
+def _features(clip: Path, options: BenchOptions, predictor: Any = None) -> dict[str, Any]:
+    """The feature bench with the end-to-end model's ``default`` backbone (its settings, e.g. the edge floor),
+    or the backbone's defaults when that model uses another backbone."""
+    backbone = getattr(predictor, "backbone", None)
+    backbone = backbone if isinstance(backbone, feature_bench.DefaultBackbone) else None
+    figures = feature_bench.run_bench(clip, runs=options.feature_runs, backbone=backbone)
     figures.pop("machine", None)  # the report's own ``machine`` describes it once
     return figures
 
 
-def _with_ratio(figures: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
-    fastest = features.get("fastest_decode", {}).get("seconds")
-    if fastest:
-        figures["fastest_decode_s"] = fastest
-        figures["ratio_to_fastest_decode"] = round(figures["first_request_s"] / fastest, 3)
-    return figures
+def _decode_action(clip: Path, predictor: Any, name: str | None) -> tuple[str, Callable[[], Any]] | None:
+    """The decode-only action the features section found fastest, at the predictor's backbone's rate and size,
+    to be timed in the same rounds as the end-to-end requests (None if there is none)."""
+    backbone = predictor.backbone
+    size = getattr(backbone, "input_size", None)
+    if name is None or size is None:
+        return None
+    actions = feature_bench.decode_actions(clip, backbone.sample_fps, size)
+    return (name, actions[name]) if name in actions else None
 
 
 def _app_memory(options: BenchOptions, clip: Path) -> dict[str, Any]:

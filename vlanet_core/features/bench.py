@@ -1,6 +1,9 @@
 """Speed of decoding and of the ``default`` features on a 30-s 320x240 clip: ``python -m vlanet_core.features.bench``.
 
-Prints one JSON object (seconds, median of ``--runs`` runs after one warm-up run each):
+Prints one JSON object (seconds, median of ``--runs`` runs after one warm-up run each). The timed runs are
+interleaved: each round runs every measured action once, so a neighbour's load that comes and goes during the
+measurement falls on all of them alike instead of on whichever block of runs it overlapped (this machine class is
+shared; blocks of runs gave ratios from 1.5 to 1.8 for the same code within minutes):
 - ``decode_only``: each decoder (decord seeking, OpenCV sequential) at the file's size and at the backbone's
   input size, and OpenCV with one FFmpeg thread (what the streamed path uses on two cores); ``fastest_decode`` is
   the smallest of them;
@@ -43,6 +46,21 @@ from vlanet_core.features.cache import FeatureCache
 from vlanet_core.features.decode import decode_video, probe_video
 from vlanet_core.features.default_backbone import DefaultBackbone
 from vlanet_core.features.pipeline import encode_video_file
+from vlanet_core.key_values import parse_key_values
+
+
+def interleaved_medians(actions: dict[str, Callable[[], Any]], runs: int = 5) -> dict[str, float]:
+    """Median wall-clock seconds of each action over ``runs`` rounds, every round running each action once in
+    order, after one warm-up call of each."""
+    for action in actions.values():
+        action()
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(max(1, runs)):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def median_seconds(action: Callable[[], Any], runs: int = 5) -> float:
@@ -98,25 +116,36 @@ def write_default_clip(folder: Path) -> Path:
     return write_video(video_spec("test", 30), folder / "test_00030.mp4", codec="mp4v")
 
 
-def run_bench(clip: Path, runs: int = 5) -> dict[str, Any]:
-    """All the figures of the module doc for ``clip``, as a JSON-ready dict."""
-    backbone = DefaultBackbone()
-    fps, size = backbone.sample_fps, backbone.input_size
-    info = probe_video(clip)
-    decode_only: dict[str, float] = {}
+def decode_actions(clip: Path, fps: float, size: tuple[int, int]) -> dict[str, Callable[[], Any]]:
+    """Decode-only actions, by name: each decoder at the file's size and at ``size``, and OpenCV with one FFmpeg
+    thread at ``size`` (what the streamed path uses on two cores)."""
+    actions: dict[str, Callable[[], Any]] = {}
     for decoder in ("decord", "opencv"):
         for label, wanted in (("full_size", None), ("input_size", size)):
-            decode_only[f"{decoder}_{label}"] = median_seconds(
-                partial(decode_video, clip, fps, wanted, decoder=decoder), runs
-            )
-    decode_only["opencv_input_size_one_thread"] = median_seconds(  # the streamed path's decoding setting
-        partial(decode_video, clip, fps, size, decoder="opencv", decoder_threads=1), runs
+            actions[f"{decoder}_{label}"] = partial(decode_video, clip, fps, wanted, decoder=decoder)
+    actions["opencv_input_size_one_thread"] = partial(
+        decode_video, clip, fps, size, decoder="opencv", decoder_threads=1
     )
-    fastest = min(decode_only, key=decode_only.__getitem__)
+    return actions
+
+
+def run_bench(clip: Path, runs: int = 5, backbone: DefaultBackbone | None = None) -> dict[str, Any]:
+    """All the figures of the module doc for ``clip``, as a JSON-ready dict. ``backbone``: the ``default``
+    backbone to measure (default: its default settings)."""
+    backbone = backbone or DefaultBackbone()
+    fps, size = backbone.sample_fps, backbone.input_size
+    info = probe_video(clip)
     frames = decode_video(clip, fps, size=size)
-    features_only = median_seconds(lambda: backbone.extract(frames), runs)
-    streamed = median_seconds(lambda: encode_video_file(clip, backbone), runs)
-    sequential = median_seconds(lambda: backbone.extract(decode_video(clip, fps, size=size)), runs)
+    actions = decode_actions(clip, fps, size)
+    actions["features_only"] = lambda: backbone.extract(frames)
+    actions["decode_plus_features"] = lambda: encode_video_file(clip, backbone)
+    actions["sequential_decode_then_extract"] = lambda: backbone.extract(decode_video(clip, fps, size=size))
+    medians = interleaved_medians(actions, runs)
+    decode_only = {name: medians[name] for name in decode_actions(clip, fps, size)}
+    fastest = min(decode_only, key=decode_only.__getitem__)
+    features_only = medians["features_only"]
+    streamed = medians["decode_plus_features"]
+    sequential = medians["sequential_decode_then_extract"]
     cpu_start = time.process_time()
     encode_video_file(clip, backbone)
     streamed_cpu = time.process_time() - cpu_start
@@ -132,9 +161,9 @@ def run_bench(clip: Path, runs: int = 5) -> dict[str, Any]:
             "frames_decoded": int(frames.frames.shape[0]),
             "bytes": clip.stat().st_size,
         },
-        "backbone": {"name": backbone.name, "sample_fps": fps, "input_size": list(size), "dim": backbone.dim},
+        "backbone": {"name": backbone.name, "params": backbone.params(), "dim": backbone.dim},
         "runs": runs,
-        "statistic": "median seconds after 1 warm-up run",
+        "statistic": "median seconds after 1 warm-up run, runs interleaved",
         "decode_only": decode_only,
         "fastest_decode": {"name": fastest, "seconds": decode_only[fastest]},
         "features_only": features_only,
@@ -151,16 +180,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", type=Path, help="video file to measure (default: Shapes-STA test_00030, mp4v)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure, after one warm-up (default 5)")
+    parser.add_argument(
+        "--backbone-param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the default backbone, e.g. edge_floor=0.04 (the shipped models'); repeatable",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
+    try:
+        backbone = DefaultBackbone(**parse_key_values(args.backbone_param, "--backbone-param"))
+    except (TypeError, ValueError) as err:
+        parser.error(f"--backbone-param: {err}")
     if args.clip is not None:
         if not args.clip.is_file():
             parser.error(f"no such file: {args.clip}")
-        result = run_bench(args.clip, args.runs)
+        result = run_bench(args.clip, args.runs, backbone)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            result = run_bench(write_default_clip(Path(folder)), args.runs)
+            result = run_bench(write_default_clip(Path(folder)), args.runs, backbone)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -56,6 +56,17 @@ class VideoInfo:
     container: str
 
 
+@dataclass(frozen=True)
+class StreamedVideo:
+    """What ``stream_video`` returns once every frame went to its sink: (N,) timestamps in seconds and the
+    clip's duration, as in ``DecodedVideo``, without the frames."""
+
+    timestamps: np.ndarray
+    duration: float
+    native_fps: float = 0.0
+    source: str = ""
+
+
 def probe_video(path: str | os.PathLike[str], max_bytes: int = 2_000_000_000) -> VideoInfo:
     """Check size and magic bytes, then read the header with OpenCV. Raises the typed errors of the module doc."""
     path = Path(path)
@@ -123,11 +134,19 @@ def _to_rgb(frame: np.ndarray, size) -> np.ndarray:
 
 
 def _read_opencv(
-    path: Path, info: VideoInfo, fps: float, size, max_duration: float, max_frame_bytes: int, sink=None, threads=None
+    path: Path,
+    info: VideoInfo,
+    fps: float,
+    size,
+    max_duration: float,
+    max_frame_bytes: int,
+    sink=None,
+    threads=None,
+    keep: bool = True,
 ):
     """Read every frame in order, keep one per grid cell, hand each kept frame to ``sink`` as soon as it is
-    decoded. ``threads``: FFmpeg decoding threads (None: OpenCV's default). Returns (frames list, timestamps list,
-    end seconds)."""
+    decoded. ``threads``: FFmpeg decoding threads (None: OpenCV's default). ``keep``: also return every kept frame
+    (False: they only go to the sink). Returns (frames list, timestamps list, end seconds)."""
     params = [] if threads is None else [cv2.CAP_PROP_N_THREADS, int(threads)]
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
     frames: list[np.ndarray] = []
@@ -151,19 +170,22 @@ def _read_opencv(
             if not ok or frame is None:
                 break
             last_cell = cell
-            frames.append(_to_rgb(frame, size))
             stamps.append(relative)
+            frame = _to_rgb(frame, size)
             if sink is not None:
-                sink(frames[-1], relative)
-            kept_bytes += frames[-1].nbytes
+                sink(frame, relative)
+            if not keep:
+                continue
+            frames.append(frame)
+            kept_bytes += frame.nbytes
             if kept_bytes > max_frame_bytes:
                 raise VideoTooLargeError(f"decoded frames of {path.name} exceed {max_frame_bytes / 1e9:.1f} GB")
     except cv2.error as err:
-        if not frames:
+        if not stamps:
             raise CorruptVideoError(f"{path.name} could not be decoded: {err}") from err
     finally:
         capture.release()
-    end = (last_pts - first_pts + 1.0 / native) if frames and first_pts is not None else 0.0
+    end = (last_pts - first_pts + 1.0 / native) if stamps and first_pts is not None else 0.0
     return frames, stamps, end
 
 
@@ -197,6 +219,69 @@ def choose_decoder(info: VideoInfo, fps: float) -> str:
     return "decord" if stride >= _SEEK_STRIDE else "opencv"
 
 
+def _validate(fps: float, decoder: str, decoder_threads: int | None, size) -> tuple[int, int] | None:
+    if not fps or fps <= 0 or not math.isfinite(fps):
+        raise ValueError(f"fps must be a positive number, got {fps!r}")
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    if decoder_threads is not None and int(decoder_threads) < 1:
+        raise ValueError(f"decoder_threads must be at least 1 (or None), got {decoder_threads!r}")
+    if size is None:
+        return None
+    size = (int(size[0]), int(size[1]))
+    if size[0] <= 0 or size[1] <= 0:
+        raise ValueError(f"size must be positive (W, H), got {size}")
+    return size
+
+
+def _decode(
+    path: Path,
+    fps: float,
+    size,
+    max_duration: float,
+    max_bytes: int,
+    max_frame_bytes: int,
+    decoder: str,
+    sink,
+    decoder_threads: int | None,
+    info: VideoInfo | None,
+    keep: bool,
+) -> tuple[list[np.ndarray], list[float], float, VideoInfo]:
+    """The body shared by ``decode_video`` (keep=True) and ``stream_video`` (keep=False): checks, decoding, the
+    no-frame and coverage checks. Returns (frames, timestamps, duration, header info)."""
+    info = probe_video(path, max_bytes) if info is None else info
+    _check_limits(path.name, info, fps, size, max_duration, max_frame_bytes)
+    chosen = choose_decoder(info, fps) if decoder == "auto" else decoder
+    frames: list[np.ndarray] = []
+    stamps: list[float] = []
+    if chosen == "decord":
+        try:
+            frames, stamps, end = _read_decord(path, info, fps, size)
+        except Exception:  # decord raises its own types (DECORDError, RuntimeError...): read sequentially instead
+            frames, stamps = [], []
+            chosen = "opencv"
+        else:  # outside the try: an error raised by the sink is the caller's, never a reason to decode again
+            if sink is not None:
+                for frame, stamp in zip(frames, stamps, strict=True):
+                    sink(frame, stamp)
+    if chosen == "opencv" or not stamps:
+        frames, stamps, end = _read_opencv(
+            path, info, fps, size, max_duration, max_frame_bytes, sink, decoder_threads, keep
+        )
+    if not stamps:
+        if info.frame_count:
+            raise CorruptVideoError(f"{path.name} announces {info.frame_count} frames but none could be decoded")
+        raise NoFramesError(f"{path.name} holds no video frame")
+    if info.duration >= 1.0 and end < _MIN_COVERAGE * info.duration:
+        raise CorruptVideoError(
+            f"{path.name} is truncated or corrupt: only {end:.1f} s of its {info.duration:.1f} s could be decoded"
+        )
+    duration = max(end, info.duration) if end >= 0.98 * info.duration else end
+    if duration > max_duration + 1.0:
+        raise VideoTooLongError(f"{path.name} lasts {duration:.1f} s, longer than the {max_duration:.0f} s limit")
+    return frames, stamps, float(duration), info
+
+
 def decode_video(
     path: str | os.PathLike[str],
     fps: float = 10.0,
@@ -223,53 +308,54 @@ def decode_video(
       beside the decoder (the streamed feature pipeline) asks for fewer, so the two do not fight over the cores.
     Raises NotAVideoError, CorruptVideoError, NoFramesError, VideoTooLongError, VideoTooLargeError.
     """
-    if not fps or fps <= 0 or not math.isfinite(fps):
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
-    if decoder_threads is not None and int(decoder_threads) < 1:
-        raise ValueError(f"decoder_threads must be at least 1 (or None), got {decoder_threads!r}")
-    if size is not None:
-        size = (int(size[0]), int(size[1]))
-        if size[0] <= 0 or size[1] <= 0:
-            raise ValueError(f"size must be positive (W, H), got {size}")
+    size = _validate(fps, decoder, decoder_threads, size)
     path = Path(path)
-    info = probe_video(path, max_bytes)
-    _check_limits(path.name, info, fps, size, max_duration, max_frame_bytes)
-    chosen = choose_decoder(info, fps) if decoder == "auto" else decoder
-    frames: list[np.ndarray] = []
-    if chosen == "decord":
-        try:
-            frames, stamps, end = _read_decord(path, info, fps, size)
-        except Exception:  # decord raises its own types (DECORDError, RuntimeError...): read sequentially instead
-            frames = []
-            chosen = "opencv"
-        else:  # outside the try: an error raised by the sink is the caller's, never a reason to decode again
-            if frame_sink is not None:
-                for frame, stamp in zip(frames, stamps, strict=True):
-                    frame_sink(frame, stamp)
-    if chosen == "opencv" or not frames:
-        frames, stamps, end = _read_opencv(
-            path, info, fps, size, max_duration, max_frame_bytes, frame_sink, decoder_threads
-        )
-    if not frames:
-        if info.frame_count:
-            raise CorruptVideoError(f"{path.name} announces {info.frame_count} frames but none could be decoded")
-        raise NoFramesError(f"{path.name} holds no video frame")
-    if info.duration >= 1.0 and end < _MIN_COVERAGE * info.duration:
-        raise CorruptVideoError(
-            f"{path.name} is truncated or corrupt: only {end:.1f} s of its {info.duration:.1f} s could be decoded"
-        )
-    duration = max(end, info.duration) if end >= 0.98 * info.duration else end
-    if duration > max_duration + 1.0:
-        raise VideoTooLongError(f"{path.name} lasts {duration:.1f} s, longer than the {max_duration:.0f} s limit")
+    frames, stamps, duration, info = _decode(
+        path, fps, size, max_duration, max_bytes, max_frame_bytes, decoder, frame_sink, decoder_threads, None, True
+    )
     return DecodedVideo(
         frames=np.stack(frames),
         timestamps=np.asarray(stamps, dtype=np.float64),
-        duration=float(duration),
+        duration=duration,
         native_fps=float(info.fps),
         source=str(path),
     )
 
 
-__all__ = ["DECODERS", "VideoInfo", "choose_decoder", "decode_video", "probe_video"]
+def stream_video(
+    path: str | os.PathLike[str],
+    fps: float,
+    size: tuple[int, int] | None,
+    sink: FrameSink,
+    *,
+    info: VideoInfo | None = None,
+    max_duration: float = 600.0,
+    max_bytes: int = 2_000_000_000,
+    max_frame_bytes: int = 1_500_000_000,
+    decoder: str = "auto",
+    decoder_threads: int | None = None,
+) -> StreamedVideo:
+    """``decode_video`` for a consumer that takes the frames one by one and keeps what it needs itself.
+
+    The same sampling, checks, typed errors and frames (RGB at ``size``), but every kept frame only goes to
+    ``sink(frame, seconds)`` as it is decoded: none is kept here, so a consumer that reduces each frame (the
+    feature pipeline) never holds the whole clip. ``info``: the header if the caller has already probed the file
+    (it is not read again). Returns the timestamps and duration (``StreamedVideo``).
+    """
+    size = _validate(fps, decoder, decoder_threads, size)
+    path = Path(path)
+    _, stamps, duration, info = _decode(
+        path, fps, size, max_duration, max_bytes, max_frame_bytes, decoder, sink, decoder_threads, info, False
+    )
+    return StreamedVideo(np.asarray(stamps, dtype=np.float64), duration, float(info.fps), str(path))
+
+
+__all__ = [
+    "DECODERS",
+    "StreamedVideo",
+    "VideoInfo",
+    "choose_decoder",
+    "decode_video",
+    "probe_video",
+    "stream_video",
+]

@@ -5,20 +5,21 @@
    before it is hashed, and no error is ever cached;
 2. with a cache: the content hash + backbone key (``cache.py``); a hit returns at once and decodes nothing;
 3. decoding at ``backbone.sample_fps`` and ``backbone.input_size``. A backbone with per-frame descriptors (the
-   ``default`` one: ``frame_descriptors`` + ``from_descriptors``) is streamed: the decoder hands every kept frame
-   to a buffer, and each full chunk of ``CHUNK_FRAMES`` frames goes to one worker thread that computes its
-   descriptors while the decoder reads on (OpenCV and numpy release the GIL, so the two use both cores). The
-   descriptors of a frame depend on that frame alone, so the result equals ``backbone.extract(decoded video)``
-   (tested). Any other backbone gets the whole decoded clip through ``extract``;
+   ``default`` one: ``frame_descriptors`` + ``from_descriptors``) is streamed (``decode.stream_video``, which
+   reuses the header of step 1 and keeps no frame): the decoder hands every kept frame to a buffer, and each full
+   chunk of ``CHUNK_FRAMES`` frames goes to one worker thread that computes its descriptors while the decoder
+   reads on (OpenCV and numpy release the GIL, so the two use both cores). The descriptors of a frame depend on
+   that frame alone, so the result equals ``backbone.extract(decoded video)`` (tested). Any other backbone gets
+   the whole decoded clip through ``extract``;
 4. the features' ``source`` is the path; they are stored in the cache.
 
 Why one worker and not two: decoding already keeps one core busy, and this machine class has two. For the same
 reason the decoder gets one FFmpeg thread fewer than there are cores (``stream_decoder_threads``): on two cores,
 OpenCV's default of one thread per core put three busy threads on two cores, and one decoding thread spends about
-15% less CPU on the same frames than two (0.046 against 0.053-0.057 s for the bench clip, measured with the other
-core busy). It did not shorten the stream itself (idle machine, 2026-12-01: 0.092 s wall for 0.10 s of CPU, 2.05x
-the fastest decode against 2.1x before): the decoder and descriptor threads still barely overlap, which is where
-the remaining gap to the 1.5x target lies.
+15% less CPU on the same frames than two. What was measured and not kept (2026-12-01, runs interleaved with the
+old code, 4 x 20 rounds): handing the resize and colour conversion of a frame to the worker whenever it kept up
+(so the two threads share that work too) changed the streamed time by less than the machine's noise (ratios to
+the fastest decode 1.25-1.75 for both versions); the simpler rule, the decoder converts every frame, stayed.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from vlanet_core.features.decode import decode_video, probe_video
+from vlanet_core.features.decode import VideoInfo, decode_video, probe_video, stream_video
 from vlanet_core.features.types import VideoFeatures
 
 Progress = Callable[[float, str], None]  # (fraction done in [0, 1], what is happening)
-CHUNK_FRAMES = 16  # frames per worker task (1.6 s at 10 fps): the last chunk's work is what overlap cannot hide
+CHUNK_FRAMES = 16  # frames per worker task (1.6 s at 10 fps)
 
 
 def can_stream(backbone: Any) -> bool:
@@ -89,18 +90,18 @@ class _DescriptorStream:
         self._buffer.append(frame)
         self.frames += 1
         if len(self._buffer) >= self._chunk_frames:
-            self._submit()
+            self._futures.append(self._executor.submit(self._backbone.frame_descriptors, np.stack(self._buffer)))
+            self._buffer = []
             self._on_chunk(self.frames)
 
-    def _submit(self) -> None:
-        chunk = np.stack(self._buffer)
-        self._buffer = []
-        self._futures.append(self._executor.submit(self._backbone.frame_descriptors, chunk))
-
     def finish(self) -> np.ndarray:
-        """(N, ...) descriptors of every frame added, in order (waits for the worker; its errors raise here)."""
+        """(N, ...) descriptors of every frame added, in order (waits for the worker; its errors raise here).
+
+        The last, partial chunk goes to the worker too, not to the calling thread: the backbone keeps work buffers
+        per thread (a few MB), and an app's many request threads would each grow their own."""
         if self._buffer:
-            self._submit()
+            self._futures.append(self._executor.submit(self._backbone.frame_descriptors, np.stack(self._buffer)))
+            self._buffer = []
         try:
             return np.concatenate([future.result() for future in self._futures])
         finally:
@@ -112,7 +113,9 @@ class _DescriptorStream:
             future.cancel()
 
 
-def _decode_and_describe(path: Path, backbone: Any, report: Progress, expected_frames: float) -> VideoFeatures:
+def _decode_and_describe(
+    path: Path, backbone: Any, report: Progress, expected_frames: float, info: VideoInfo
+) -> VideoFeatures:
     """The streamed path: decode and per-frame descriptors overlapped, then the backbone's pooling."""
 
     def on_chunk(done: int) -> None:
@@ -120,11 +123,12 @@ def _decode_and_describe(path: Path, backbone: Any, report: Progress, expected_f
 
     stream = _DescriptorStream(backbone, CHUNK_FRAMES, on_chunk)
     try:
-        video = decode_video(
+        video = stream_video(
             path,
             backbone.sample_fps,
-            size=_input_size(backbone),
-            frame_sink=stream.add,
+            _input_size(backbone),
+            stream.add,
+            info=info,
             decoder_threads=stream_decoder_threads(),
         )
     except BaseException:
@@ -162,7 +166,7 @@ def encode_video_file(
     report(0.1, "decoding")
     if can_stream(backbone):
         expected = (info.duration or 60.0) * min(backbone.sample_fps, info.fps or backbone.sample_fps)
-        features = _decode_and_describe(path, backbone, report, expected)
+        features = _decode_and_describe(path, backbone, report, expected, info)
     else:
         video = decode_video(path, backbone.sample_fps, size=_input_size(backbone))
         report(0.6, "features")
@@ -174,4 +178,10 @@ def encode_video_file(
     return features
 
 
-__all__ = ["CHUNK_FRAMES", "Progress", "can_stream", "encode_video_file", "stream_decoder_threads"]
+__all__ = [
+    "CHUNK_FRAMES",
+    "Progress",
+    "can_stream",
+    "encode_video_file",
+    "stream_decoder_threads",
+]
