@@ -145,8 +145,8 @@ def test_second_encode_of_the_same_content_decodes_nothing(tmp_path, monkeypatch
     renamed = tmp_path / "renamed.mp4"
     renamed.write_bytes(clip.read_bytes())
     calls = []
-    real_decode = pipeline.decode_video
-    monkeypatch.setattr(pipeline, "decode_video", lambda *a, **k: calls.append(a) or real_decode(*a, **k))
+    real_stream = pipeline.stream_video  # the default backbone's (streamed) path
+    monkeypatch.setattr(pipeline, "stream_video", lambda *a, **k: calls.append(a) or real_stream(*a, **k))
     cache, backbone = FeatureCache(), DefaultBackbone()
     first = pipeline.encode_video_file(clip, backbone, cache=cache)
     second = pipeline.encode_video_file(renamed, backbone, cache=cache)
