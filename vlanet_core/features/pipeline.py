@@ -90,9 +90,13 @@ class _DescriptorStream:
         self._buffer.append(frame)
         self.frames += 1
         if len(self._buffer) >= self._chunk_frames:
-            self._futures.append(self._executor.submit(self._backbone.frame_descriptors, np.stack(self._buffer)))
-            self._buffer = []
+            self._submit()
             self._on_chunk(self.frames)
+
+    def _submit(self) -> None:
+        chunk = np.stack(self._buffer)
+        self._buffer = []
+        self._futures.append(self._executor.submit(self._backbone.frame_descriptors, chunk))
 
     def finish(self) -> np.ndarray:
         """(N, ...) descriptors of every frame added, in order (waits for the worker; its errors raise here).
@@ -100,8 +104,7 @@ class _DescriptorStream:
         The last, partial chunk goes to the worker too, not to the calling thread: the backbone keeps work buffers
         per thread (a few MB), and an app's many request threads would each grow their own."""
         if self._buffer:
-            self._futures.append(self._executor.submit(self._backbone.frame_descriptors, np.stack(self._buffer)))
-            self._buffer = []
+            self._submit()
         try:
             return np.concatenate([future.result() for future in self._futures])
         finally:
