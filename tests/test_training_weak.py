@@ -11,7 +11,7 @@ from vlanet_core.features.types import VideoFeatures
 from vlanet_core.models.base import ModelOutput, MomentModel, SupervisedBatch, WeakBatch
 from vlanet_core.training.batching import Collator, SupervisedPair, TextCache, WeakPair
 from vlanet_core.training.data import SplitData, supervised_view, weak_view
-from vlanet_core.training.trainer import TrainConfig, Trainer
+from vlanet_core.training.trainer import TrainConfig, Trainer, scheduled_lr
 
 
 @dataclass
@@ -121,3 +121,29 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(tmp_path):
     resumed = run(tmp_path / "b", 3, resume=True)
     assert torch.allclose(full, resumed)
     assert (tmp_path / "b" / "log.jsonl").read_text().count('"event": "resume"') == 1
+
+
+def test_cosine_schedule_sets_each_steps_learning_rate(tmp_path):
+    view = weak_view(make_split())
+    torch.manual_seed(0)
+    model = SpyModel()
+    collate = Collator(view.videos, view.sentences, TextCache(FakeEncoder()))
+    config = TrainConfig(epochs=3, batch_size=4, lr=0.1, lr_schedule="cosine")
+    trainer = Trainer(model, view.pairs, collate, config, tmp_path / "run")
+    seen: list[float] = []
+    real_step = trainer.optimizer.step
+
+    def step(*args, **kwargs):
+        seen.append(trainer.optimizer.param_groups[0]["lr"])
+        return real_step(*args, **kwargs)
+
+    trainer.optimizer.step = step  # type: ignore[method-assign]
+    trainer.fit()
+    steps = len(seen) // 3
+    expected = [scheduled_lr(config, epoch, s, steps) for epoch in range(3) for s in range(steps)]
+    assert steps >= 1 and seen == pytest.approx(expected)
+    assert seen[0] == pytest.approx(0.1) and seen[-1] < 0.02
+    assert all(a > b for a, b in zip(seen, seen[1:], strict=False))  # decreasing step by step
+    assert torch.isfinite(model.lin.weight).all()
+    with pytest.raises(ValueError, match="lr_schedule"):
+        Trainer(SpyModel(), view.pairs, collate, TrainConfig(lr_schedule="step"), tmp_path / "other")

@@ -34,7 +34,7 @@ from vlanet_core.training.data import SplitData, annotated_split, shapes_sta_spl
 from vlanet_core.training.evaluate import evaluate_split
 from vlanet_core.training.feature_stats import STD_POOLINGS, feature_statistics
 from vlanet_core.training.negatives import NegativeSampler
-from vlanet_core.training.trainer import TrainConfig, Trainer, distributed_context, seed_everything
+from vlanet_core.training.trainer import LR_SCHEDULES, TrainConfig, Trainer, distributed_context, seed_everything
 
 # WSRA's paper averages GPT-2 blocks; our stand-in is MiniLM's layer average. The others use GloVe as their papers.
 DEFAULT_TEXT_ENCODER = {"wsra": "minilm"}
@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument(
+        "--lr-schedule",
+        choices=LR_SCHEDULES,
+        default="constant",
+        help="constant (default) or cosine: decayed to 0 over --epochs, step by step",
+    )
     parser.add_argument("--negatives", type=int, default=2, help="text-only hard negatives per pair")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-seed", type=int, default=None)
@@ -240,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
         seed=args.seed,
         max_steps_per_epoch=args.max_steps_per_epoch,
+        lr_schedule=args.lr_schedule,
     )
 
     def validate(m: MomentModel) -> dict[str, float]:
