@@ -5,7 +5,12 @@ For every frame and colour bin k (K bins), with m_k(p) the soft membership of pi
 where s is the colour edge strength and t the edge direction (Di Zenzo structure tensor over R, G, B). The
 backbone turns these sums into its per-frame values (``DefaultBackbone._describe``).
 
-Why it is written this way (the numbers are those of the first, plain-numpy version within ~1e-5; speed only):
+Two paths compute the same sums: the compiled pass of ``default_kernel_compiled.py`` (numba; one loop over the
+pixels of each frame that releases the GIL, used whenever numba imports) and the numpy path below (the fallback,
+and the reference the compiled pass is tested against).
+
+Why the numpy path is written this way (the numbers are those of the first, plain-numpy version within ~1e-5;
+speed only):
 - frames go through in chunks of ``CHUNK_FRAMES``: every temporary of a chunk fits in the L2 cache;
 - every temporary lives in a per-thread workspace reused chunk after chunk: fresh 0.5 MB arrays are returned to
   the kernel by ``free`` and cost a page fault per 4 KB when allocated again, which took longer than the maths;
@@ -17,15 +22,30 @@ Why it is written this way (the numbers are those of the first, plain-numpy vers
 
 from __future__ import annotations
 
+import importlib
 import threading
+from types import ModuleType
 from typing import Any
 
 import cv2
 import numpy as np
 
+
+def _load_compiled() -> ModuleType | None:
+    """The compiled pass (``default_kernel_compiled.py``), or None where numba does not import (the numpy path
+    below then computes the same sums)."""
+    try:
+        return importlib.import_module("vlanet_core.features.default_kernel_compiled")
+    except ImportError:  # pragma: no cover - numba is in requirements.txt; kept for platforms without its wheels
+        return None
+
+
+_compiled = _load_compiled()
+
 CHUNK_FRAMES = 8  # frames per pass: each float32 plane of a chunk (~150 KB at 80x60) stays in the L2 cache
 GEMM_ONE_THREAD = 240_000  # m*n*k below which OpenBLAS stays on the calling thread (its switch: 4 * 65536)
 GRADIENT_SCALE = np.float32((0.5 / 255.0) ** 2)  # squared central difference of 0-255 values -> 0-1 units
+GRADIENT_SCALE_64 = float(GRADIENT_SCALE)  # the same scale for the compiled pass, which works in float64
 EDGE_ROWS = 5  # strength, then strength * (cos, sin) of 4t and of 6t
 
 
@@ -60,18 +80,30 @@ class _Workspace:
         self.operands[:, : basis.shape[1]] = basis.T  # written once: only the edge rows change per chunk
 
 
+def compiled_available() -> bool:
+    """Whether numba imported, so ``FrameSums`` can use the compiled pass (``default_kernel_compiled.py``)."""
+    return _compiled is not None
+
+
 class FrameSums:
     """``sums(frames)``: (N, H, W, 3) uint8 RGB at the backbone's input size -> (N, K, 22) float32 (module doc).
 
     - ``colour_rows``: (180 * 32 * 32, K) membership of every (OpenCV hue, S >> 3, V >> 3) code;
     - ``basis``: (P, 17) pixel-basis values in row-major pixel order; ``size``: (W, H);
     - ``edge_floor``: edge strengths (0-1 units) are soft-thresholded, s -> max(s - edge_floor, 0), before they
-      weight anything (0: off, the numbers the golden test holds).
+      weight anything (0: off, the numbers the golden test holds);
+    - ``compiled``: use the compiled pass of ``default_kernel_compiled.py`` (None: whenever numba imported). It is
+      several times faster and releases the GIL; the two paths agree to float32 rounding (its module doc).
     Thread-safe: each thread gets its own workspace.
     """
 
     def __init__(
-        self, colour_rows: np.ndarray, basis: np.ndarray, size: tuple[int, int], edge_floor: float = 0.0
+        self,
+        colour_rows: np.ndarray,
+        basis: np.ndarray,
+        size: tuple[int, int],
+        edge_floor: float = 0.0,
+        compiled: bool | None = None,
     ) -> None:
         self.edge_floor = np.float32(edge_floor)
         self.colour_rows = np.ascontiguousarray(colour_rows, dtype=np.float32)
@@ -79,6 +111,10 @@ class FrameSums:
         self.width, self.height = size
         self.bins = self.colour_rows.shape[1]
         self.pieces = gemm_pieces(self.basis.shape[0], self.bins * (self.basis.shape[1] + EDGE_ROWS))
+        if compiled and _compiled is None:
+            raise RuntimeError("the compiled frame sums need numba (pip install numba)")
+        self.compiled = _compiled is not None if compiled is None else bool(compiled)
+        self._sparse = _compiled.sparse_membership(self.colour_rows) if self.compiled and _compiled else None
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:  # a backbone sent to another process leaves its buffers behind
@@ -102,8 +138,23 @@ class FrameSums:
         work = self._workspace()
         for start in range(0, count, CHUNK_FRAMES):
             chunk = np.ascontiguousarray(frames[start : start + CHUNK_FRAMES], dtype=np.uint8)
-            sums[start : start + chunk.shape[0]] = self._chunk(chunk, work)
+            out = sums[start : start + chunk.shape[0]]
+            if self._sparse is not None and _compiled is not None:
+                hsv = self._hsv(chunk, work).reshape(chunk.shape)
+                index, weight = self._sparse
+                _compiled.frame_sums(chunk, hsv, index, weight, self.basis, GRADIENT_SCALE_64, self._floor, out)
+            else:
+                out[:] = self._chunk(chunk, work)
         return sums
+
+    @property
+    def _floor(self) -> float:
+        return float(self.edge_floor)
+
+    def _hsv(self, frames: np.ndarray, work: _Workspace) -> np.ndarray:
+        """(n, H, W, 3) uint8 RGB -> (n * H, W, 3) uint8 OpenCV HSV (hue 0-179), in the workspace."""
+        rows = frames.shape[0] * self.height
+        return cv2.cvtColor(frames.reshape(-1, self.width, 3), cv2.COLOR_RGB2HSV, dst=work.hsv[:rows])
 
     def _chunk(self, frames: np.ndarray, work: _Workspace) -> np.ndarray:
         """(n <= CHUNK_FRAMES, H, W, 3) uint8 -> (n, K, 22) float32."""
@@ -118,8 +169,7 @@ class FrameSums:
     def _memberships(self, frames: np.ndarray, work: _Workspace) -> np.ndarray:
         """(n, H, W, 3) uint8 RGB -> (n * P, K) soft colour-bin membership, one 64-byte table row per pixel."""
         flat = frames.shape[0] * self.height * self.width
-        hsv = cv2.cvtColor(frames.reshape(-1, self.width, 3), cv2.COLOR_RGB2HSV, dst=work.hsv[: flat // self.width])
-        hsv = hsv.reshape(flat, 3)
+        hsv = self._hsv(frames, work).reshape(flat, 3)
         code, part = work.code[:flat], work.part[:flat]
         np.left_shift(hsv[:, 0], 10, out=code, dtype=np.int32)  # table row: hue * 1024 + (S >> 3) * 32 + (V >> 3)
         np.right_shift(hsv[:, 1], 3, out=part, dtype=np.int32)
