@@ -109,3 +109,14 @@ def test_asking_for_the_compiled_pass_without_numba_is_a_clear_error(monkeypatch
     assert not fallback.compiled and not default_kernel.compiled_available()
     frames = np.zeros((2, 60, 80, 3), np.uint8)
     assert fallback(frames).shape == (2, sums.bins, 22)
+
+
+@pytest.mark.parametrize("error", [ImportError("no numba"), RuntimeError("cannot cache function: no locator")])
+def test_a_compiled_pass_that_cannot_load_falls_back_to_numpy(monkeypatch, error):
+    """numba missing, or no writable folder for its cache (a read-only install): the numpy path serves."""
+
+    def refuse(name):
+        raise error
+
+    monkeypatch.setattr(default_kernel.importlib, "import_module", refuse)
+    assert default_kernel._load_compiled() is None

@@ -23,6 +23,7 @@ speed only):
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from types import ModuleType
 from typing import Any
@@ -30,13 +31,18 @@ from typing import Any
 import cv2
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 
 def _load_compiled() -> ModuleType | None:
-    """The compiled pass (``default_kernel_compiled.py``), or None where numba does not import (the numpy path
-    below then computes the same sums)."""
+    """The compiled pass (``default_kernel_compiled.py``), or None where it cannot load (the numpy path below then
+    computes the same sums): numba missing (ImportError), or no writable place for its cache of machine code
+    (numba's ``cache=True`` raises RuntimeError when it finds no writable folder for it: neither the package folder
+    nor the user's cache folder; ``NUMBA_CACHE_DIR`` names another)."""
     try:
         return importlib.import_module("vlanet_core.features.default_kernel_compiled")
-    except ImportError:  # pragma: no cover - numba is in requirements.txt; kept for platforms without its wheels
+    except (ImportError, RuntimeError, OSError) as err:
+        log.warning("default backbone: compiled frame sums unavailable (%s); using the numpy path", err)
         return None
 
 
