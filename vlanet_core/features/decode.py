@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from vlanet_core.errors import CorruptVideoError, NoFramesError, VideoTooLargeError, VideoTooLongError
+from vlanet_core.features.area_resize import area_resize
 from vlanet_core.features.sniff import require_complete_mp4, sniff_container
 from vlanet_core.features.types import DecodedVideo
 
@@ -125,7 +126,7 @@ def _grid_cells(pts: np.ndarray, fps: float, native_fps: float) -> np.ndarray:
 def _to_rgb(frame: np.ndarray, size) -> np.ndarray:
     """A BGR / gray / BGRA OpenCV frame -> RGB uint8, resized to ``size`` (W, H) with area averaging."""
     if size is not None and (frame.shape[1], frame.shape[0]) != tuple(size):
-        frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
+        frame = area_resize(frame, tuple(size))
     if frame.ndim == 2:
         return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
     if frame.shape[2] == 4:
@@ -208,7 +209,7 @@ def _read_decord(path: Path, info: VideoInfo, fps: float, size):
         batch = reader.get_batch(chunk.tolist()).asnumpy()  # (n, H, W, 3) RGB
         for frame in batch:
             if size is not None and (frame.shape[1], frame.shape[0]) != tuple(size):
-                frame = cv2.resize(frame, tuple(size), interpolation=cv2.INTER_AREA)
+                frame = area_resize(frame, tuple(size))
             frames.append(np.ascontiguousarray(frame))
     return frames, pts[keep].tolist(), float(pts[-1] + 1.0 / native)
 

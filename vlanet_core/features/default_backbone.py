@@ -37,9 +37,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
+from vlanet_core.features.area_resize import area_resize
 from vlanet_core.features.default_kernel import FrameSums
 from vlanet_core.features.types import DecodedVideo, VideoFeatures
 
@@ -180,7 +180,7 @@ class DefaultBackbone:
         """
         width, height = self.config.input_size
         if frames.shape[1:3] != (height, width):
-            frames = np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+            frames = np.stack([area_resize(f, (width, height)) for f in frames])
         return self._describe(self._sums(frames), height * width)
 
     def _describe(self, sums: np.ndarray, pixels: int) -> np.ndarray:
