@@ -20,6 +20,7 @@ from app.handlers import AppContext
 from app.model_cache import Loader, ModelCache
 from app.session import delete_session
 from app.settings import AppSettings
+from vlanet_core.features.warm_up import start_warm_up
 
 INTRO = """# Where in the video? — weakly supervised video moment retrieval
 Upload a short clip (or pick an example), describe a moment in a sentence, and the model marks when it happens.
@@ -66,6 +67,7 @@ def build_demo(
     if on_zerogpu():
         cache.preload()  # ZeroGPU runs handlers in a fresh process: load models in the main one
     cache.start_clip_probe()
+    start_warm_up()  # numba compiles the feature loops now, not during the first request
     ctx = AppContext(settings, cache, load_examples(settings.examples_dir))
 
     # Thin wrappers: gradio injects gr.Progress through the default value, and spaces.GPU wraps model calls.
