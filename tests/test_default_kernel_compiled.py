@@ -112,11 +112,15 @@ def test_asking_for_the_compiled_pass_without_numba_is_a_clear_error(monkeypatch
 
 
 @pytest.mark.parametrize("error", [ImportError("no numba"), RuntimeError("cannot cache function: no locator")])
-def test_a_compiled_pass_that_cannot_load_falls_back_to_numpy(monkeypatch, error):
-    """numba missing, or no writable folder for its cache (a read-only install): the numpy path serves."""
+def test_a_compiled_module_that_cannot_load_falls_back(monkeypatch, caplog, error):
+    """numba missing, or no writable folder for its cache (a read-only install): None, and a warning saying what
+    is used instead, so the numpy / OpenCV path serves."""
+    from vlanet_core.features import compiled
 
     def refuse(name):
         raise error
 
-    monkeypatch.setattr(default_kernel.importlib, "import_module", refuse)
-    assert default_kernel._load_compiled() is None
+    monkeypatch.setattr(compiled.importlib, "import_module", refuse)
+    with caplog.at_level("WARNING", logger="vlanet_core.features.compiled"):
+        assert compiled.load_compiled("vlanet_core.features.default_kernel_compiled", "the numpy frame sums") is None
+    assert "the numpy frame sums" in caplog.text and str(error) in caplog.text

@@ -2,35 +2,24 @@
 
 Every decoded frame is shrunk to the backbone's working size (80x60 for ``default``) with area averaging, so a file
 decoded at 320x240 and frames rendered at another size give close features. For a phone clip (1920x1080 or
-1280x720 to 80x60: blocks of 24x18 or 16x12 pixels) OpenCV's general area path costs 1.3-5.4 ms a frame on the
-build machine, where summing the blocks directly (``area_resize_compiled.block_average``, numba) takes 0.7-1.5 ms
-with the same output bit for bit. For small factors OpenCV is faster (4x4: 0.11 against 0.21 ms), so the compiled
-path is used only for blocks of at least ``COMPILED_MIN_BLOCK`` pixels. Without numba, OpenCV does everything.
+1280x720 to 80x60: blocks of 24x18 or 16x12 pixels) OpenCV's general area path took 2.5 and 1.3 ms a frame on the
+build machine, where summing the blocks directly (``area_resize_compiled.block_average``, numba) took 1.1 and 0.7 ms
+with the same output bit for bit; at 640x480 (8x8) the two were even (0.47 ms), and for 4x4 OpenCV is faster (0.17
+against 0.35 ms), so the compiled path is used only for blocks of at least ``COMPILED_MIN_BLOCK`` pixels
+(``python benchmarks/compiled_paths.py`` prints these figures). Without numba, OpenCV does everything.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from types import ModuleType
-
 import cv2
 import numpy as np
 
-log = logging.getLogger(__name__)
+from vlanet_core.features.compiled import load_compiled
 
 COMPILED_MIN_BLOCK = 64  # pixels per block (8x8 and up) from which the compiled block average beats OpenCV
 
 
-def _load_compiled() -> ModuleType | None:
-    try:
-        return importlib.import_module("vlanet_core.features.area_resize_compiled")
-    except (ImportError, RuntimeError, OSError) as err:  # numba missing, or no writable folder for its cache
-        log.warning("area resize: compiled block average unavailable (%s); using OpenCV only", err)
-        return None
-
-
-_compiled = _load_compiled()
+_compiled = load_compiled("vlanet_core.features.area_resize_compiled", "OpenCV's area resize")
 
 
 def whole_factors(shape: tuple[int, ...], size: tuple[int, int]) -> tuple[int, int] | None:

@@ -25,9 +25,9 @@ multiplied by ``rate_gain`` seconds so a slow move (a third of the frame in 12 s
 1. Frames of any size are resized to ``input_size`` with area averaging first, so a file decoded at 320x240 and
 frames rendered at another size give close features.
 
-Speed: the per-frame sums (``default_kernel.py``: a compiled pass per frame, numpy as the fallback) take about a
-third of the numpy path's time (60 against 150-180 ms of one core for 302 frames at 80x60 on a slow 2-core machine;
-``python -m vlanet_core.features.bench``); a frame's values depend on that frame alone, bit for bit, so the
+Speed: the per-frame sums (``default_kernel.py``: a compiled pass per frame, numpy as the fallback) take less than
+half the numpy path's time (0.066 against 0.150 s of one core for 302 frames at 80x60 on a slow 2-core machine;
+``python benchmarks/compiled_paths.py``); a frame's values depend on that frame alone, bit for bit, so the
 streaming pipeline (``pipeline.py``) computes them while decoding and pools once at the end (``from_descriptors``).
 ``tests/test_default_backbone_golden.py`` holds the outputs models were trained on.
 """

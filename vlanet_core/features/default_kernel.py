@@ -22,31 +22,16 @@ speed only):
 
 from __future__ import annotations
 
-import importlib
-import logging
 import threading
-from types import ModuleType
 from typing import Any
 
 import cv2
 import numpy as np
 
-log = logging.getLogger(__name__)
+from vlanet_core.features.compiled import load_compiled
 
-
-def _load_compiled() -> ModuleType | None:
-    """The compiled pass (``default_kernel_compiled.py``), or None where it cannot load (the numpy path below then
-    computes the same sums): numba missing (ImportError), or no writable place for its cache of machine code
-    (numba's ``cache=True`` raises RuntimeError when it finds no writable folder for it: neither the package folder
-    nor the user's cache folder; ``NUMBA_CACHE_DIR`` names another)."""
-    try:
-        return importlib.import_module("vlanet_core.features.default_kernel_compiled")
-    except (ImportError, RuntimeError, OSError) as err:
-        log.warning("default backbone: compiled frame sums unavailable (%s); using the numpy path", err)
-        return None
-
-
-_compiled = _load_compiled()
+# the compiled pass, or None where it cannot load (the numpy path below then computes the same sums)
+_compiled = load_compiled("vlanet_core.features.default_kernel_compiled", "the numpy frame sums")
 
 CHUNK_FRAMES = 8  # frames per pass: each float32 plane of a chunk (~150 KB at 80x60) stays in the L2 cache
 GEMM_ONE_THREAD = 240_000  # m*n*k below which OpenBLAS stays on the calling thread (its switch: 4 * 65536)
@@ -99,7 +84,8 @@ class FrameSums:
     - ``edge_floor``: edge strengths (0-1 units) are soft-thresholded, s -> max(s - edge_floor, 0), before they
       weight anything (0: off, the numbers the golden test holds);
     - ``compiled``: use the compiled pass of ``default_kernel_compiled.py`` (None: whenever numba imported). It is
-      several times faster and releases the GIL; the two paths agree to float32 rounding (its module doc).
+      2-3x faster (``benchmarks/compiled_paths.py``) and releases the GIL; the two paths agree to float32
+      rounding (its module doc).
     Thread-safe: each thread gets its own workspace.
     """
 
@@ -148,14 +134,11 @@ class FrameSums:
             if self._sparse is not None and _compiled is not None:
                 hsv = self._hsv(chunk, work).reshape(chunk.shape)
                 index, weight = self._sparse
-                _compiled.frame_sums(chunk, hsv, index, weight, self.basis, GRADIENT_SCALE_64, self._floor, out)
+                floor = float(self.edge_floor)
+                _compiled.frame_sums(chunk, hsv, index, weight, self.basis, GRADIENT_SCALE_64, floor, out)
             else:
                 out[:] = self._chunk(chunk, work)
         return sums
-
-    @property
-    def _floor(self) -> float:
-        return float(self.edge_floor)
 
     def _hsv(self, frames: np.ndarray, work: _Workspace) -> np.ndarray:
         """(n, H, W, 3) uint8 RGB -> (n * H, W, 3) uint8 OpenCV HSV (hue 0-179), in the workspace."""
