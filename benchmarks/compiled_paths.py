@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,25 +32,13 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package live
 from vlanet_core.data.shapes import render_video, video_spec, write_video  # noqa: E402
 from vlanet_core.features import area_resize as resize_module  # noqa: E402
 from vlanet_core.features.backbones import BACKBONES  # noqa: E402
+from vlanet_core.features.bench import interleaved_medians  # noqa: E402
 from vlanet_core.features.default_backbone import DefaultBackbone  # noqa: E402
 from vlanet_core.features.default_kernel import FrameSums  # noqa: E402
 from vlanet_core.features.pipeline import encode_video_file  # noqa: E402
 
 CLIP_VIDEO = 30  # Shapes-STA test video of the speed benchmarks (30.2 s)
 TARGET = (80, 60)
-
-
-def interleaved(actions: dict[str, Callable[[], Any]], runs: int) -> dict[str, float]:
-    """Median seconds of each action over ``runs`` rounds (one call of each per round), after one warm-up."""
-    for action in actions.values():
-        action()
-    times: dict[str, list[float]] = {name: [] for name in actions}
-    for _ in range(max(1, runs)):
-        for name, action in actions.items():
-            start = time.perf_counter()
-            action()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def frame_sums(frames: np.ndarray, runs: int) -> dict[str, Any]:
@@ -63,7 +49,7 @@ def frame_sums(frames: np.ndarray, runs: int) -> dict[str, Any]:
         name: FrameSums(base.colour_rows, base.basis, backbone.input_size, float(base.edge_floor), compiled=flag)
         for name, flag in (("compiled", True), ("numpy", False))
     }
-    medians = interleaved({name: (lambda p=p: p(frames)) for name, p in paths.items()}, runs)
+    medians = interleaved_medians({name: (lambda p=p: p(frames)) for name, p in paths.items()}, runs)
     pixels = backbone.input_size[0] * backbone.input_size[1]
     values = {name: backbone._describe(p(frames), pixels) for name, p in paths.items()}
     return {
@@ -96,7 +82,7 @@ def area_resize(sizes: Sequence[tuple[int, int]], runs: int, repeats: int = 20) 
             for _ in range(repeats):
                 cv2.resize(frame, TARGET, interpolation=cv2.INTER_AREA)
 
-        medians = interleaved({"compiled": block, "opencv": opencv}, runs)
+        medians = interleaved_medians({"compiled": block, "opencv": opencv}, runs)
         block()
         out[f"{width}x{height}"] = {
             "block": list(factors),
@@ -125,7 +111,7 @@ def clips(sizes: Sequence[tuple[int, int]], runs: int, folder: Path) -> dict[str
             finally:
                 resize_module._compiled = compiled
 
-        medians = interleaved(
+        medians = interleaved_medians(
             {
                 "compiled_resize": lambda encode=encode: encode(compiled, "compiled"),
                 "opencv_resize": lambda encode=encode: encode(None, "cv2"),
