@@ -98,9 +98,16 @@ def _accuracy(rows: list[dict], annotations: list[Any]) -> dict[str, float]:
 
 
 def compare_codecs(
-    predictor: Predictor, indices: Sequence[int], folder: Path, codecs: dict[str, str] | None = None
+    predictor: Predictor,
+    indices: Sequence[int],
+    folder: Path,
+    codecs: dict[str, str] | None = None,
+    split: str = "test",
 ) -> dict[str, Any]:
-    """The comparison of the module doc for Shapes-STA test videos ``indices``; files are written to ``folder``."""
+    """The comparison of the module doc for Shapes-STA ``split`` videos ``indices``; files are written to ``folder``.
+
+    ``split="val"`` is for choosing between models (a training run's checkpoints); the reported figure is test's.
+    """
     codecs = file_codecs() if codecs is None else codecs
     if not codecs:
         raise RuntimeError("this OpenCV build writes neither mp4v nor a webm codec")
@@ -114,7 +121,7 @@ def compare_codecs(
     memory_rows: list[dict] = []
     annotations: list[Any] = []
     for index in indices:
-        spec = video_spec("test", index)
+        spec = video_spec(split, index)
         reference = predictor.encode_video(render_video(spec, size=SIZE))
         sentence_rows = annotation_rows(spec)
         annotations += to_annotations(sentence_rows)
@@ -168,7 +175,8 @@ def compare_codecs(
             "disagreements": misses[label],
         }
     return {
-        "videos": [video_spec("test", i).vid for i in indices],
+        "split": split,
+        "videos": [video_spec(split, i).vid for i in indices],
         "queries": len(next(iter(agree.values()))),
         "same_moment_iou": SAME_MOMENT_IOU,
         "agreement_target": AGREEMENT_TARGET,
@@ -180,8 +188,11 @@ def compare_codecs(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=REPO / "checkpoints" / "vlanet-shapes-sta")
-    parser.add_argument("--videos", type=int, default=20, help="first N Shapes-STA test videos (default 20)")
-    parser.add_argument("--first", type=int, default=0, help="index of the first test video (default 0)")
+    parser.add_argument("--videos", type=int, default=20, help="N Shapes-STA videos of the split (default 20)")
+    parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
+    parser.add_argument(
+        "--split", default="test", choices=("test", "val"), help="val to choose a model, test to report"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
@@ -195,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     predictor = Predictor.from_pretrained(args.model)
     with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
-        report = compare_codecs(predictor, range(args.first, args.first + args.videos), Path(folder))
+        report = compare_codecs(predictor, range(args.first, args.first + args.videos), Path(folder), split=args.split)
     report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
     text = json.dumps(report, indent=2)
     print(text)

@@ -6,7 +6,7 @@ are given those (see ``make_pairs``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,11 @@ class Collator:
 
     ``negatives`` > 0 adds that many text-only hard negatives per pair (``neg_words``), drawn by ``make_negatives``
     (sentence index, rng) -> list of sentences.
+
+    ``variants`` (video index -> other (T', C) feature sequences of the same video, e.g. the clip written with a
+    codec and decoded; see ``features/variant_store.py``): each time a pair is batched, its video is drawn
+    uniformly from the original and its variants with the batch's rng, so training sees every form a clip can
+    reach the app in. Variants are features only: they carry no time.
     """
 
     def __init__(
@@ -85,15 +90,17 @@ class Collator:
         text: TextCache,
         negatives: int = 0,
         make_negatives: Callable[[int, np.random.Generator], list[str]] | None = None,
+        variants: Mapping[int, Sequence[np.ndarray]] | None = None,
     ) -> None:
         self.videos = videos
+        self.variants = variants or {}
         self.sentences = sentences
         self.text = text
         self.negatives = negatives
         self.make_negatives = make_negatives
 
     def __call__(self, pairs: Sequence[WeakPair], rng: np.random.Generator) -> WeakBatch:
-        video, video_mask = pad_sequences([self.videos[p.video] for p in pairs])
+        video, video_mask = pad_sequences([self._video(p.video, rng) for p in pairs])
         words, word_mask = pad_sequences([self.text.encode(self.sentences[p.sentence]) for p in pairs])
         fields: dict[str, torch.Tensor | None] = {
             "video": video,
@@ -108,6 +115,13 @@ class Collator:
             spans = torch.tensor([[p.start, p.end] for p in pairs], dtype=torch.float32)  # type: ignore[attr-defined]
             return SupervisedBatch(**fields, spans=spans)  # type: ignore[arg-type]
         return WeakBatch(**fields)  # type: ignore[arg-type]
+
+    def _video(self, index: int, rng: np.random.Generator) -> np.ndarray:
+        others = self.variants.get(index)
+        if not others:
+            return self.videos[index]
+        pick = int(rng.integers(len(others) + 1))
+        return self.videos[index] if pick == 0 else others[pick - 1]
 
     def _negatives(self, pairs: Sequence[WeakPair], rng: np.random.Generator, dim: int) -> dict[str, torch.Tensor]:
         assert self.make_negatives is not None

@@ -46,6 +46,7 @@ class WeakView:
     sentences: list[str]
     pairs: list[WeakPair]
     video_sentences: dict[int, list[str]] = field(default_factory=dict)
+    vids: list[str] = field(default_factory=list)  # video id of each index of ``videos``
 
 
 def weak_view(split: SplitData) -> WeakView:
@@ -59,7 +60,7 @@ def weak_view(split: SplitData) -> WeakView:
         pairs.append(WeakPair(video=index[ann.vid], sentence=len(sentences)))
         sentences.append(ann.sentence)
         video_sentences.setdefault(index[ann.vid], []).append(ann.sentence)
-    return WeakView(videos, sentences, pairs, video_sentences)
+    return WeakView(videos, sentences, pairs, video_sentences, vids)
 
 
 def supervised_view(split: SplitData) -> WeakView:

@@ -25,12 +25,20 @@ import torch
 from vlanet_core.checkpoint import build_model, load_checkpoint, read_config, save_checkpoint
 from vlanet_core.device import pick_device
 from vlanet_core.features.default_backbone import DefaultBackboneConfig
+from vlanet_core.features.variant_store import load_variant_store
 from vlanet_core.key_values import parse_key_values
 from vlanet_core.models.base import MomentModel
 from vlanet_core.predictor import Predictor
 from vlanet_core.registry import BACKBONES, MODELS, TEXT_ENCODERS
 from vlanet_core.training.batching import Collator, TextCache
-from vlanet_core.training.data import SplitData, annotated_split, shapes_sta_split, supervised_view, weak_view
+from vlanet_core.training.data import (
+    SplitData,
+    WeakView,
+    annotated_split,
+    shapes_sta_split,
+    supervised_view,
+    weak_view,
+)
 from vlanet_core.training.evaluate import evaluate_split
 from vlanet_core.training.feature_stats import STD_POOLINGS, feature_statistics
 from vlanet_core.training.negatives import NegativeSampler
@@ -76,6 +84,25 @@ def feature_names_of(backbone: dict[str, Any]) -> list[str] | None:
     if backbone.get("name") != "default":
         return None
     return list(BACKBONES.create("default", **(backbone.get("params") or {})).feature_names())
+
+
+def feature_variants(paths: list[str], view: WeakView, train: SplitData) -> dict[int, list[np.ndarray]]:
+    """Video index of ``view`` -> its features in each variant store of ``paths`` that holds it (``Collator``)."""
+    if paths and train.backbone.get("name") != "default":
+        raise SystemExit("--feature-variants: variant stores hold default-backbone features of Shapes-STA videos")
+    index = {vid: i for i, vid in enumerate(view.vids)}
+    out: dict[int, list[np.ndarray]] = {}
+    for path in paths:
+        try:
+            store = load_variant_store(path, train.backbone.get("params") or {})
+        except (OSError, ValueError) as error:
+            raise SystemExit(f"--feature-variants {path}: {error}") from None
+        for vid, features in store.items():
+            if vid in index:
+                out.setdefault(index[vid], []).append(features)
+    if paths and not out:
+        raise SystemExit(f"--feature-variants: none of the videos of {paths} is in the train split")
+    return out
 
 
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -179,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         "(default backbone only), so the slow, small signals (mass and spread rates) are not drowned "
         "(see vlanet_core/training/feature_stats.py); not with --init-from",
     )
+    parser.add_argument(
+        "--feature-variants",
+        nargs="+",
+        default=[],
+        metavar="NPZ",
+        help="variant feature stores of train videos (python -m vlanet_core.features.variant_store): each batch "
+        "draws a video's features from its original and its variants, e.g. the clip written as mp4v and decoded",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -237,7 +272,14 @@ def main(argv: list[str] | None = None) -> int:
         video = view.pairs[sentence].video  # pairs are built one per sentence, in order
         return sampler.sample(view.sentences[sentence], view.video_sentences[video], args.negatives, rng)
 
-    collate = Collator(view.videos, view.sentences, text, negatives=args.negatives, make_negatives=make_negatives)
+    variants = feature_variants(args.feature_variants, view, train)
+    if variants:
+        trained_on += f", with {len(variants)} of them also seen as " + ", ".join(
+            Path(p).stem.split("_")[3] for p in args.feature_variants
+        )
+    collate = Collator(
+        view.videos, view.sentences, text, args.negatives, make_negatives=make_negatives, variants=variants
+    )
     checkpoint_config = {"model": args.model, "model_config": model.config_dict(), "trained_on": trained_on, **meta}
     val_predictor = Predictor(model, checkpoint_config, device)
     config = TrainConfig(

@@ -1,0 +1,90 @@
+"""Variant feature stores (Shapes-STA clips as a file reaches the app) and the trainer's use of them."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from vlanet_core.data.shapes import render_video, video_spec
+from vlanet_core.features.variant_store import build_variant_store, load_variant_store
+from vlanet_core.registry import BACKBONES
+from vlanet_core.training.batching import Collator, TextCache
+
+PARAMS = {"edge_floor": 0.04}
+
+
+class _Words:
+    dim = 3
+
+    def encode(self, sentence):
+        class Encoded:
+            vectors = np.ones((len(sentence.split()), 3), dtype=np.float32)
+
+        return Encoded()
+
+
+@pytest.mark.parametrize("variant", ["render320", "mp4v"])
+def test_a_variant_store_holds_what_the_app_path_gives_for_each_video(tmp_path, variant):
+    path = build_variant_store("val", 2, variant, workers=1, out=tmp_path, backbone_params=PARAMS)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    backbone = BACKBONES.create("default", **PARAMS)
+    assert sidecar["variant"] == variant and sidecar["backbone_params"] == json.loads(json.dumps(backbone.params()))
+    store = load_variant_store(path, backbone.params())
+    assert sorted(store) == sorted(video_spec("val", i).vid for i in range(2))
+    spec = video_spec("val", 0)
+    reference = backbone.extract(render_video(spec, size=(320, 240))).features
+    got = store[spec.vid]
+    assert got.dtype == np.float32 and got.shape[1] == reference.shape[1]
+    steps = min(len(got), len(reference))
+    assert abs(len(got) - len(reference)) <= 1
+    if variant == "render320":  # the same frames through the same code: equal up to the store's float16
+        np.testing.assert_allclose(got[:steps], reference[:steps], rtol=2e-3, atol=2e-3)
+    else:  # compressed: close, not equal
+        cos = (got[:steps] * reference[:steps]).sum(1) / (
+            np.linalg.norm(got[:steps], axis=1) * np.linalg.norm(reference[:steps], axis=1) + 1e-12
+        )
+        assert cos.mean() > 0.95 and not np.allclose(got[:steps], reference[:steps], atol=1e-3)
+
+
+def test_a_variant_store_of_other_backbone_params_is_refused(tmp_path):
+    path = build_variant_store("val", 1, "render320", workers=1, out=tmp_path, backbone_params=PARAMS)
+    with pytest.raises(ValueError, match="backbone params"):
+        load_variant_store(path, BACKBONES.create("default").params())
+
+
+def test_unknown_variant_split_and_count_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown variant"):
+        build_variant_store("val", 1, "h265", out=tmp_path)
+    with pytest.raises(ValueError, match="unknown Shapes-STA split"):
+        build_variant_store("nope", 1, "mp4v", out=tmp_path)
+    with pytest.raises(ValueError, match="positive"):
+        build_variant_store("val", 0, "mp4v", out=tmp_path)
+
+
+def test_collator_draws_each_video_from_its_original_and_its_variants():
+    from vlanet_core.training.batching import WeakPair
+
+    videos = [np.zeros((4, 2), np.float32), np.ones((5, 2), np.float32)]
+    variant = np.full((6, 2), 7.0, np.float32)
+    collate = Collator(videos, ["a b", "c"], TextCache(_Words()), variants={1: [variant]})
+    pairs = [WeakPair(0, 0), WeakPair(1, 1)]
+    seen = set()
+    for seed in range(20):
+        batch = collate(pairs, np.random.default_rng(seed))
+        assert float(batch.video[0].abs().sum()) == 0.0  # video 0 has no variant: always the original
+        seen.add(float(batch.video[1, 0, 0]))
+        again = collate(pairs, np.random.default_rng(seed))
+        assert np.array_equal(batch.video.numpy(), again.video.numpy())  # seeded: the same draw
+    assert seen == {1.0, 7.0}
+
+
+def test_train_cli_refuses_variant_stores_of_other_features(tmp_path):
+    import subprocess
+
+    path = build_variant_store("train", 1, "render320", workers=1, out=tmp_path / "v", backbone_params={})
+    cmd = [sys.executable, "-m", "vlanet_core.training.train", "--model", "vlanet", "--train-videos", "4",
+           "--val-videos", "2", "--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "cache"),
+           "--backbone-param", "edge_floor=0.04", "--feature-variants", str(path), "--epochs", "1"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "--feature-variants" in proc.stderr and "backbone params" in proc.stderr
