@@ -88,3 +88,23 @@ def test_train_cli_refuses_variant_stores_of_other_features(tmp_path):
            "--backbone-param", "edge_floor=0.04", "--feature-variants", str(path), "--epochs", "1"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "--feature-variants" in proc.stderr and "backbone params" in proc.stderr
+
+
+def test_train_cli_trains_with_variant_stores_and_says_so(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from vlanet_core.checkpoint import read_config
+
+    root = Path(__file__).resolve().parents[1]
+    path = build_variant_store("train", 2, "render320", workers=1, out=tmp_path / "v", backbone_params=PARAMS)
+    cmd = [sys.executable, "-m", "vlanet_core.training.train", "--model", "vlanet", "--train-videos", "4",
+           "--val-videos", "2", "--epochs", "1", "--batch-size", "4", "--max-steps-per-epoch", "2", "--threads", "1",
+           "--set", "hidden_dim=32", "--set", "proj_dim=16", "--out", str(tmp_path / "o"), "--run-dir",
+           str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache"), "--backbone-param", "edge_floor=0.04",
+           "--feature-variants", str(path)]
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "with 2 of them also seen as render320" in read_config(tmp_path / "o")["trained_on"]
