@@ -11,17 +11,9 @@ from vlanet_core.features.variant_store import build_variant_store, load_variant
 from vlanet_core.registry import BACKBONES
 from vlanet_core.training.batching import Collator, TextCache
 
+from .test_training_weak import FakeEncoder
+
 PARAMS = {"edge_floor": 0.04}
-
-
-class _Words:
-    dim = 3
-
-    def encode(self, sentence):
-        class Encoded:
-            vectors = np.ones((len(sentence.split()), 3), dtype=np.float32)
-
-        return Encoded()
 
 
 @pytest.mark.parametrize("variant", ["render320", "mp4v"])
@@ -67,7 +59,7 @@ def test_collator_draws_each_video_from_its_original_and_its_variants():
 
     videos = [np.zeros((4, 2), np.float32), np.ones((5, 2), np.float32)]
     variant = np.full((6, 2), 7.0, np.float32)
-    collate = Collator(videos, ["a b", "c"], TextCache(_Words()), variants={1: [variant]})
+    collate = Collator(videos, ["a b", "c"], TextCache(FakeEncoder()), variants={1: [variant]})
     pairs = [WeakPair(0, 0), WeakPair(1, 1)]
     seen = set()
     for seed in range(20):
