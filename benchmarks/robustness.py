@@ -43,6 +43,7 @@ from vlanet_core.data.shapes import annotation_rows, render_video, to_annotation
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX, available_codecs  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.features.types import VideoFeatures  # noqa: E402
+from vlanet_core.features.variant_store import WEBM_CODECS  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
 
@@ -50,7 +51,6 @@ SIZE = (320, 240)  # the benchmark's frame size (Shapes-STA's reference frame)
 SAME_MOMENT_IOU = 0.99  # top-1 moments this close are the same moment (proposal grids are identical)
 AGREEMENT_TARGET = 0.95
 ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")  # percentages in the report
-WEBM_CODECS = ("vp80", "vp90")  # the first one this OpenCV build writes is used for .webm
 
 
 def file_codecs() -> dict[str, str]:

@@ -21,7 +21,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,15 +77,22 @@ def store_path(
     return Path(out) / f"shapes_{split}_s{seed}_{backbone}_{size[0]}x{size[1]}{tag}{suffix}.npz"
 
 
-def _results(indices: list[int], workers: int, init_args: tuple) -> Iterator[tuple[str, np.ndarray, float]]:
-    """Encoded videos in index order, from a process pool (or in this process when ``workers`` <= 1)."""
+def pooled_results(
+    indices: Sequence[int],
+    workers: int,
+    init_args: tuple,
+    init: Callable[..., None] = _init_worker,
+    encode: Callable[[int], tuple[str, np.ndarray, float]] = _encode_one,
+) -> Iterator[tuple[str, np.ndarray, float]]:
+    """``encode(i)`` for each index in order, from a pool whose workers ran ``init(*init_args)`` (or in this
+    process when ``workers`` <= 1). ``init`` and ``encode`` must be module-level functions (they are pickled)."""
     if workers <= 1:
-        _init_worker(*init_args)
-        yield from map(_encode_one, indices)
+        init(*init_args)
+        yield from map(encode, indices)
         return
     context = mp.get_context("spawn")  # fork after torch/OpenCV threads start can deadlock
-    with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-        yield from pool.imap(_encode_one, indices, chunksize=4)
+    with context.Pool(workers, initializer=init, initargs=init_args) as pool:
+        yield from pool.imap(encode, indices, chunksize=2)
 
 
 def build_shapes_store(
@@ -121,7 +128,7 @@ def build_shapes_store(
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
     durations: dict[str, float] = {}
-    results = _results(list(range(total)), workers, (backbone, params, split, seed, size))
+    results = pooled_results(list(range(total)), workers, (backbone, params, split, seed, size))
     if progress:
         from tqdm import tqdm
 

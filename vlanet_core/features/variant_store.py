@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,7 @@ def variant_path(out: str | Path, split: str, seed: int, variant: str, tag: str,
 
 
 def _codec_for(variant: str) -> str | None:
-    """The OpenCV fourcc a variant writes with (None: no file), or CodecUnavailableError's message as ValueError."""
+    """The OpenCV fourcc a variant writes with (None: no file); ValueError when this OpenCV build writes none."""
     from vlanet_core.data.shapes.writer import available_codecs
 
     if variant == "render320":
@@ -95,15 +94,6 @@ def _encode(index: int) -> tuple[str, np.ndarray, float]:
     return spec.vid, features.features.astype(np.float16), float(features.duration)
 
 
-def _results(indices: Sequence[int], workers: int, init_args: tuple) -> Iterator[tuple[str, np.ndarray, float]]:
-    if workers <= 1:
-        _init(*init_args)
-        yield from map(_encode, indices)
-        return
-    with mp.get_context("spawn").Pool(workers, initializer=_init, initargs=init_args) as pool:
-        yield from pool.imap(_encode, indices, chunksize=2)
-
-
 def build_variant_store(
     split: str,
     n_videos: int,
@@ -116,7 +106,7 @@ def build_variant_store(
 ) -> Path:
     """Features of the first ``n_videos`` of ``split`` through ``variant`` (see module doc); returns the .npz."""
     from vlanet_core.data.shapes import DEFAULT_SEEDS
-    from vlanet_core.features.store import params_tag
+    from vlanet_core.features.store import params_tag, pooled_results
     from vlanet_core.registry import BACKBONES
 
     if variant not in VARIANTS:
@@ -134,7 +124,7 @@ def build_variant_store(
     durations: dict[str, float] = {}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="vmr-variants-") as folder:
-        results = _results(range(n_videos), workers, (params, split, seed, variant, folder))
+        results = pooled_results(range(n_videos), workers, (params, split, seed, variant, folder), _init, _encode)
         if progress:
             from tqdm import tqdm
 
