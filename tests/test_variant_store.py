@@ -22,7 +22,9 @@ def test_a_variant_store_holds_what_the_app_path_gives_for_each_video(tmp_path, 
     sidecar = json.loads(path.with_suffix(".json").read_text())
     backbone = BACKBONES.create("default", **PARAMS)
     assert sidecar["variant"] == variant and sidecar["backbone_params"] == json.loads(json.dumps(backbone.params()))
-    store = load_variant_store(path, backbone.params())
+    loaded = load_variant_store(path, backbone.params())
+    assert loaded.variant == variant
+    store = loaded.features
     assert sorted(store) == sorted(video_spec("val", i).vid for i in range(2))
     spec = video_spec("val", 0)
     reference = backbone.extract(render_video(spec, size=(320, 240))).features
@@ -43,6 +45,15 @@ def test_a_variant_store_of_other_backbone_params_is_refused(tmp_path):
     path = build_variant_store("val", 1, "render320", workers=1, out=tmp_path, backbone_params=PARAMS)
     with pytest.raises(ValueError, match="backbone params"):
         load_variant_store(path, BACKBONES.create("default").params())
+
+
+def test_a_variant_store_whose_sidecar_names_no_variant_is_refused(tmp_path):
+    path = build_variant_store("val", 1, "render320", workers=1, out=tmp_path, backbone_params=PARAMS)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    sidecar["variant"] = "h265"
+    path.with_suffix(".json").write_text(json.dumps(sidecar))
+    with pytest.raises(ValueError, match="h265"):
+        load_variant_store(path, BACKBONES.create("default", **PARAMS).params())
 
 
 def test_unknown_variant_split_and_count_are_refused(tmp_path):
@@ -90,7 +101,10 @@ def test_train_cli_trains_with_variant_stores_and_says_so(tmp_path):
     from vlanet_core.checkpoint import read_config
 
     root = Path(__file__).resolve().parents[1]
-    path = build_variant_store("train", 2, "render320", workers=1, out=tmp_path / "v", backbone_params=PARAMS)
+    built = build_variant_store("train", 2, "render320", workers=1, out=tmp_path / "v", backbone_params=PARAMS)
+    path = built.with_name("renamed.npz")  # the variant's name comes from the sidecar, not the file name
+    built.rename(path)
+    built.with_suffix(".json").rename(path.with_suffix(".json"))
     cmd = [sys.executable, "-m", "vlanet_core.training.train", "--model", "vlanet", "--train-videos", "4",
            "--val-videos", "2", "--epochs", "1", "--batch-size", "4", "--max-steps-per-epoch", "2", "--threads", "1",
            "--set", "hidden_dim=32", "--set", "proj_dim=16", "--out", str(tmp_path / "o"), "--run-dir",

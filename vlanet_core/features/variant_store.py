@@ -26,6 +26,7 @@ import json
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -148,15 +149,27 @@ def build_variant_store(
     return path
 
 
-def load_variant_store(path: str | Path, backbone_params: dict[str, Any]) -> dict[str, np.ndarray]:
-    """{vid: (T, C) float32} of a variant store, refused when its backbone params are not ``backbone_params``."""
+@dataclass(frozen=True)
+class VariantStore:
+    """A loaded variant store: ``variant`` (one of ``VARIANTS``, from the sidecar) and {vid: (T, C) float32}."""
+
+    variant: str
+    features: dict[str, np.ndarray]
+
+
+def load_variant_store(path: str | Path, backbone_params: dict[str, Any]) -> VariantStore:
+    """A variant store and the variant its sidecar names, refused when its backbone params are not
+    ``backbone_params`` or the sidecar names no known variant."""
     path = Path(path)
     sidecar = json.loads(path.with_suffix(".json").read_text())
     if sidecar.get("backbone_params") != json.loads(json.dumps(backbone_params)):
         built = sidecar.get("backbone_params")
         raise ValueError(f"{path} was built with backbone params {built}, not {backbone_params}")
+    variant = sidecar.get("variant")
+    if variant not in VARIANTS:
+        raise ValueError(f"{path}: its sidecar names variant {variant!r}, not one of {', '.join(VARIANTS)}")
     with np.load(path) as data:
-        return {vid: data[vid].astype(np.float32) for vid in data.files}
+        return VariantStore(variant, {vid: data[vid].astype(np.float32) for vid in data.files})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

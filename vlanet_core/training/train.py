@@ -86,23 +86,28 @@ def feature_names_of(backbone: dict[str, Any]) -> list[str] | None:
     return list(BACKBONES.create("default", **(backbone.get("params") or {})).feature_names())
 
 
-def feature_variants(paths: list[str], view: WeakView, train: SplitData) -> dict[int, list[np.ndarray]]:
-    """Video index of ``view`` -> its features in each variant store of ``paths`` that holds it (``Collator``)."""
+def feature_variants(
+    paths: list[str], view: WeakView, train: SplitData
+) -> tuple[dict[int, list[np.ndarray]], list[str]]:
+    """Video index of ``view`` -> its features in each variant store of ``paths`` that holds it (``Collator``),
+    and the stores' variant names (from their sidecars), in the order of ``paths``."""
     if paths and train.backbone.get("name") != "default":
         raise SystemExit("--feature-variants: variant stores hold default-backbone features of Shapes-STA videos")
     index = {vid: i for i, vid in enumerate(view.vids)}
     out: dict[int, list[np.ndarray]] = {}
+    names: list[str] = []
     for path in paths:
         try:
             store = load_variant_store(path, train.backbone.get("params") or {})
         except (OSError, ValueError) as error:
             raise SystemExit(f"--feature-variants {path}: {error}") from None
-        for vid, features in store.items():
+        names.append(store.variant)
+        for vid, features in store.features.items():
             if vid in index:
                 out.setdefault(index[vid], []).append(features)
     if paths and not out:
         raise SystemExit(f"--feature-variants: none of the videos of {paths} is in the train split")
-    return out
+    return out, names
 
 
 def model_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -272,11 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         video = view.pairs[sentence].video  # pairs are built one per sentence, in order
         return sampler.sample(view.sentences[sentence], view.video_sentences[video], args.negatives, rng)
 
-    variants = feature_variants(args.feature_variants, view, train)
+    variants, variant_names = feature_variants(args.feature_variants, view, train)
     if variants:
-        trained_on += f", with {len(variants)} of them also seen as " + ", ".join(
-            Path(p).stem.split("_")[3] for p in args.feature_variants
-        )
+        trained_on += f", with {len(variants)} of them also seen as " + ", ".join(variant_names)
     collate = Collator(
         view.videos, view.sentences, text, args.negatives, make_negatives=make_negatives, variants=variants
     )
