@@ -40,10 +40,10 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package live
     sys.path.insert(0, str(REPO))
 
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
-from vlanet_core.data.shapes.writer import CODEC_SUFFIX, available_codecs  # noqa: E402
+from vlanet_core.data.shapes.writer import CODEC_SUFFIX  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.features.types import VideoFeatures  # noqa: E402
-from vlanet_core.features.variant_store import WEBM_CODECS  # noqa: E402
+from vlanet_core.features.variant_store import variant_codec  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
 
@@ -55,11 +55,12 @@ ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")  # percentages 
 
 def file_codecs() -> dict[str, str]:
     """Label -> OpenCV codec: ``mp4v`` and ``webm`` (VP8, else VP9), each only when this OpenCV build writes it."""
-    working = set(available_codecs())
-    out = {"mp4v": "mp4v"} if "mp4v" in working else {}
-    webm = next((codec for codec in WEBM_CODECS if codec in working), None)
-    if webm is not None:
-        out["webm"] = webm
+    out = {}
+    for variant in ("mp4v", "webm"):
+        try:
+            out[variant] = str(variant_codec(variant))
+        except ValueError:
+            pass  # this OpenCV build writes no codec of that container
     return out
 
 

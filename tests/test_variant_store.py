@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from vlanet_core.data.shapes import render_video, video_spec
-from vlanet_core.features.variant_store import build_variant_store, load_variant_store
+from vlanet_core.features.variant_store import WEBM_CODECS, build_variant_store, load_variant_store, variant_codec
 from vlanet_core.registry import BACKBONES
 from vlanet_core.training.batching import Collator, TextCache
 
@@ -54,6 +54,21 @@ def test_a_variant_store_whose_sidecar_names_no_variant_is_refused(tmp_path):
     path.with_suffix(".json").write_text(json.dumps(sidecar))
     with pytest.raises(ValueError, match="h265"):
         load_variant_store(path, BACKBONES.create("default", **PARAMS).params())
+
+
+def test_each_variant_names_the_codec_this_opencv_build_writes():
+    from vlanet_core.data.shapes.writer import available_codecs
+
+    working = available_codecs()
+    assert variant_codec("render320") is None
+    if "mp4v" in working:
+        assert variant_codec("mp4v") == "mp4v"
+    webm = [c for c in WEBM_CODECS if c in working]
+    if webm:
+        assert variant_codec("webm") == webm[0]  # VP8 before VP9
+    else:
+        with pytest.raises(ValueError, match="writes none"):
+            variant_codec("webm")
 
 
 def test_unknown_variant_split_and_count_are_refused(tmp_path):

@@ -46,8 +46,9 @@ def variant_path(out: str | Path, split: str, seed: int, variant: str, tag: str,
     return Path(out) / f"variants_{split}_s{seed}_{variant}_default{tag}_n{n_videos}.npz"
 
 
-def _codec_for(variant: str) -> str | None:
-    """The OpenCV fourcc a variant writes with (None: no file); ValueError when this OpenCV build writes none."""
+def variant_codec(variant: str) -> str | None:
+    """The OpenCV fourcc a variant writes with: ``mp4v``, or for ``webm`` the first of ``WEBM_CODECS`` (VP8, else
+    VP9) this OpenCV build writes; None for ``render320`` (no file). ValueError when this build writes none."""
     from vlanet_core.data.shapes.writer import available_codecs
 
     if variant == "render320":
@@ -70,7 +71,7 @@ def _init(backbone_params: dict[str, Any], split: str, seed: int, variant: str, 
         backbone=BACKBONES.create("default", **backbone_params),
         split=split,
         seed=seed,
-        codec=_codec_for(variant),
+        codec=variant_codec(variant),
         folder=Path(folder),
     )
 
@@ -116,7 +117,7 @@ def build_variant_store(
         raise ValueError(f"unknown Shapes-STA split {split!r}; choose one of {', '.join(DEFAULT_SEEDS)}")
     if n_videos <= 0:
         raise ValueError(f"n_videos must be positive, got {n_videos}")
-    _codec_for(variant)  # fail before any worker starts
+    variant_codec(variant)  # fail before any worker starts
     seed = DEFAULT_SEEDS[split] if seed is None else int(seed)
     params = BACKBONES.create("default", **(backbone_params or {})).params()
     path = variant_path(out, split, seed, variant, params_tag("default", params), n_videos)
