@@ -1,7 +1,7 @@
 """Do compression and decoding change the answers? Shapes-STA test videos in memory against the same videos written
 as files and decoded again.
 
-    python benchmarks/robustness.py --model checkpoints/vlanet-shapes-sta --videos 20 [--out FILE]
+    python benchmarks/robustness.py --model checkpoints/vlanet-shapes-sta --videos 20 [--noise-control] [--out FILE]
 
 For each of the first ``--videos`` Shapes-STA test videos:
 1. ``render_video`` draws it in memory at 320x240, 10 fps (no codec at all), and ``Predictor.encode_video`` on those
@@ -20,6 +20,10 @@ For each of the first ``--videos`` Shapes-STA test videos:
 Prints one JSON object: per codec the mean / min step cosine, the top-1 agreement (target >= 0.95) with a few
 disagreeing queries to look at, and the accuracy on the files beside the in-memory accuracy. ``compare_codecs`` is
 the same comparison as a function (the tests call it).
+
+``--noise-control`` adds a control without any file: each video rendered in memory a second time with other pixel
+noise (same sigma, same pictures), under "noise_control", so that the part of the disagreement any change of
+pixels causes is measured beside the codecs'.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ SIZE = (320, 240)  # the benchmark's frame size (Shapes-STA's reference frame)
 SAME_MOMENT_IOU = 0.99  # top-1 moments this close are the same moment (proposal grids are identical)
 AGREEMENT_TARGET = 0.95
 ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")  # percentages in the report
+CONTROL_LABEL = "noise reseed"
+CONTROL_NOISE_STREAM = 99  # any stream but render.NOISE_STREAM: the same pictures under other pixel noise
 
 
 def file_codecs() -> dict[str, str]:
@@ -104,21 +110,28 @@ def compare_codecs(
     folder: Path,
     codecs: dict[str, str] | None = None,
     split: str = "test",
+    noise_control: bool = False,
 ) -> dict[str, Any]:
     """The comparison of the module doc for Shapes-STA ``split`` videos ``indices``; files are written to ``folder``.
 
     ``split="val"`` is for choosing between models (a training run's checkpoints); the reported figure is test's.
+    ``noise_control``: also compare with the same videos rendered in memory with other pixel noise
+    (``CONTROL_NOISE_STREAM``, no file, no codec), reported under "noise_control" with the same figures: how much
+    of the answers' movement any small change of the pixels causes, so the codecs' share can be told apart.
     """
     codecs = file_codecs() if codecs is None else codecs
     if not codecs:
         raise RuntimeError("this OpenCV build writes neither mp4v nor a webm codec")
-    cosines: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
-    input_cosines: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
-    channel_gaps: dict[str, list[np.ndarray]] = {label: [] for label in codecs}
-    agree: dict[str, list[bool]] = {label: [] for label in codecs}
-    ious: dict[str, list[float]] = {label: [] for label in codecs}
-    misses: dict[str, list[dict[str, Any]]] = {label: [] for label in codecs}
-    file_rows: dict[str, list[dict]] = {label: [] for label in codecs}
+    sources: dict[str, str | None] = dict(codecs)
+    if noise_control:
+        sources[CONTROL_LABEL] = None  # a re-render, not a file
+    cosines: dict[str, list[np.ndarray]] = {label: [] for label in sources}
+    input_cosines: dict[str, list[np.ndarray]] = {label: [] for label in sources}
+    channel_gaps: dict[str, list[np.ndarray]] = {label: [] for label in sources}
+    agree: dict[str, list[bool]] = {label: [] for label in sources}
+    ious: dict[str, list[float]] = {label: [] for label in sources}
+    misses: dict[str, list[dict[str, Any]]] = {label: [] for label in sources}
+    file_rows: dict[str, list[dict]] = {label: [] for label in sources}
     memory_rows: list[dict] = []
     annotations: list[Any] = []
     for index in indices:
@@ -131,9 +144,12 @@ def compare_codecs(
         for query in queries:
             wanted[query], row = answer(predictor, query, reference, spec.vid)
             memory_rows.append(row)
-        for label, codec in codecs.items():
-            path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
-            decoded = predictor.encode_video(path)
+        for label, codec in sources.items():
+            if codec is None:
+                decoded = predictor.encode_video(render_video(spec, size=SIZE, noise_stream=CONTROL_NOISE_STREAM))
+            else:
+                path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
+                decoded = predictor.encode_video(path)
             cosines[label].append(step_cosines(reference, decoded))
             seen_ref, seen_file = model_input(predictor, reference), model_input(predictor, decoded)
             input_cosines[label].append(step_cosines(seen_ref, seen_file))
@@ -152,7 +168,7 @@ def compare_codecs(
     names = getattr(predictor.backbone, "feature_names", lambda: [])()
     in_memory = _accuracy(memory_rows, annotations)
     per_codec = {}
-    for label, codec in codecs.items():
+    for label, codec in sources.items():
         steps = np.concatenate(cosines[label])
         seen = np.concatenate(input_cosines[label])
         gaps = np.concatenate(channel_gaps[label]).mean(axis=0)
@@ -175,7 +191,8 @@ def compare_codecs(
             "accuracy_file": _accuracy(file_rows[label], annotations),
             "disagreements": misses[label],
         }
-    return {
+    control = per_codec.pop(CONTROL_LABEL, None)
+    report = {
         "split": split,
         "videos": [video_spec(split, i).vid for i in indices],
         "queries": len(next(iter(agree.values()))),
@@ -184,6 +201,10 @@ def compare_codecs(
         "accuracy_in_memory": in_memory,
         "codecs": per_codec,
     }
+    if control is not None:
+        control.pop("target_met")
+        report["noise_control"] = {**control, "noise_stream": CONTROL_NOISE_STREAM}
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
     parser.add_argument(
         "--split", default="test", choices=("test", "val"), help="val to choose a model, test to report"
+    )
+    parser.add_argument(
+        "--noise-control",
+        action="store_true",
+        help="also re-render each video in memory with other pixel noise and report the same figures for it",
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -207,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     predictor = Predictor.from_pretrained(args.model)
     with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
-        report = compare_codecs(predictor, range(args.first, args.first + args.videos), Path(folder), split=args.split)
+        indices = range(args.first, args.first + args.videos)
+        report = compare_codecs(predictor, indices, Path(folder), split=args.split, noise_control=args.noise_control)
     report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
     text = json.dumps(report, indent=2)
     print(text)

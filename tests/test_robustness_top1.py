@@ -37,7 +37,7 @@ def report(tmp_path_factory):
     from vlanet_core.predictor import Predictor
 
     predictor = Predictor.from_pretrained(CHECKPOINT, device="cpu")
-    return compare_codecs(predictor, SHORT_VIDEOS, tmp_path_factory.mktemp("codecs"))
+    return compare_codecs(predictor, SHORT_VIDEOS, tmp_path_factory.mktemp("codecs"), noise_control=True)
 
 
 @pytest.mark.slow  # VP8 encoding of two 15-18 s clips dominates: about 10 s on a busy two-core machine
@@ -50,6 +50,15 @@ def test_features_and_answers_survive_compression(report):
         assert figures["mean_step_cosine"] >= 0.95, (label, figures)
         assert figures["mean_model_input_cosine"] >= 0.98, (label, figures)
         assert figures["mean_top1_iou"] >= 0.6, (label, figures["disagreements"])
+
+
+@pytest.mark.slow
+def test_the_noise_control_is_reported_beside_the_codecs(report):
+    """The re-render with other pixel noise: no file, not a codec, the same figures, and no target of its own."""
+    control = report["noise_control"]
+    assert control["codec"] is None and "target_met" not in control and "noise reseed" not in report["codecs"]
+    assert control["queries"] == report["queries"] and 0 <= control["top1_same"] <= control["queries"]
+    assert control["mean_step_cosine"] >= 0.95 and control["mean_top1_iou"] >= 0.6, control
 
 
 @pytest.mark.xfail(

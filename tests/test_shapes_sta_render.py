@@ -189,6 +189,18 @@ def test_noise_has_the_video_sigma():
     assert np.all(np.diff(z) > 0)
 
 
+def test_another_noise_stream_redraws_only_the_noise():
+    noisy = one_object(sigma=5.0, duration=2.0)
+    a = render_video(noisy, size=(80, 60)).frames.astype(np.int16)
+    b = render_video(noisy, size=(80, 60), noise_stream=99).frames.astype(np.int16)
+    assert not np.array_equal(a, b)
+    assert abs((a - b).mean()) < 0.5 and (a - b).std() == pytest.approx(5.0 * math.sqrt(2.0), rel=0.1)
+    clean = one_object(sigma=0.0, duration=2.0)  # no noise: nothing to redraw
+    np.testing.assert_array_equal(
+        render_video(clean, size=(80, 60)).frames, render_video(clean, size=(80, 60), noise_stream=99).frames
+    )
+
+
 def test_bad_size_and_fps_raise():
     with pytest.raises(ValueError):
         render_video(one_object(), size=(4, 4))

@@ -35,7 +35,7 @@ from vlanet_core.data.shapes.timeline import object_tracks
 from vlanet_core.features.types import DecodedVideo
 
 BLOCK_FRAMES = 64  # frames rendered together; also the unit of the noise streams
-_NOISE_STREAM = 7
+NOISE_STREAM = 7  # the pixel noise of every Shapes-STA render; another value redraws the noise (a control)
 _EXTENT = {"circle": 1.0, "square": math.sqrt(2.0), "triangle": 1.0}  # farthest point from the centre, in r
 _SQRT3 = math.sqrt(3.0)
 
@@ -118,25 +118,31 @@ def render_frames(video: ShapesVideo, times: np.ndarray, size: tuple[int, int] =
 
 
 def iter_frames(
-    video: ShapesVideo, size: tuple[int, int] = DEFAULT_SIZE, fps: float = DEFAULT_FPS
+    video: ShapesVideo, size: tuple[int, int] = DEFAULT_SIZE, fps: float = DEFAULT_FPS, noise_stream: int = NOISE_STREAM
 ) -> Iterator[np.ndarray]:
-    """Blocks of up to 64 frames, (n, H, W, 3) uint8 RGB with noise, in time order; memory stays bounded."""
+    """Blocks of up to 64 frames, (n, H, W, 3) uint8 RGB with noise, in time order; memory stays bounded.
+
+    ``noise_stream`` seeds the pixel noise (with the video's seed, index and block): the default is the video's own
+    noise; another value gives the same pictures with other noise of the same sigma."""
     times = frame_times(video.duration, fps)
     table = noise_table(video.noise_sigma)
     for block, first in enumerate(range(0, len(times), BLOCK_FRAMES)):
         pictures = render_frames(video, times[first : first + BLOCK_FRAMES], size)
-        rng = np.random.default_rng([video.seed, video.index, _NOISE_STREAM, block])
+        rng = np.random.default_rng([video.seed, video.index, noise_stream, block])
         yield add_noise(pictures, table, rng)
 
 
-def render_video(video: ShapesVideo, size: tuple[int, int] = DEFAULT_SIZE, fps: float = DEFAULT_FPS) -> DecodedVideo:
-    """The whole video in memory: frames (N, H, W, 3) uint8 RGB, timestamps (N,) = arange(N) / fps seconds."""
+def render_video(
+    video: ShapesVideo, size: tuple[int, int] = DEFAULT_SIZE, fps: float = DEFAULT_FPS, noise_stream: int = NOISE_STREAM
+) -> DecodedVideo:
+    """The whole video in memory: frames (N, H, W, 3) uint8 RGB, timestamps (N,) = arange(N) / fps seconds
+    (``noise_stream``: see ``iter_frames``)."""
     if not fps > 0:
         raise ValueError(f"fps must be positive, got {fps}")
     width, height = _check_size(size)
     times = frame_times(video.duration, fps)
     frames = np.empty((len(times), height, width, 3), dtype=np.uint8)
-    for block, pictures in enumerate(iter_frames(video, size, fps)):
+    for block, pictures in enumerate(iter_frames(video, size, fps, noise_stream)):
         frames[block * BLOCK_FRAMES : block * BLOCK_FRAMES + len(pictures)] = pictures
     return DecodedVideo(frames=frames, timestamps=times, duration=video.duration, native_fps=fps, source=video.vid)
 
