@@ -124,8 +124,14 @@ def test_train_cli_trains_with_variant_stores_and_says_so(tmp_path):
            "--val-videos", "2", "--epochs", "1", "--batch-size", "4", "--max-steps-per-epoch", "2", "--threads", "1",
            "--set", "hidden_dim=32", "--set", "proj_dim=16", "--out", str(tmp_path / "o"), "--run-dir",
            str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache"), "--backbone-param", "edge_floor=0.04",
-           "--feature-variants", str(path)]
+           "--feature-variants", str(path), "--set", "weight_consistency=1.0"]
     env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "with 2 of them also seen as render320" in read_config(tmp_path / "o")["trained_on"]
+    steps = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert any("loss_consistency" in row for row in steps)  # both forms of the videos met in one batch
+
+    without = [arg for arg in cmd if arg not in ("--feature-variants", str(path))]
+    proc = subprocess.run(without, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode != 0 and "weight_consistency needs --feature-variants" in proc.stderr

@@ -27,6 +27,9 @@ class WeakBatch:
     - ``neg_words`` / ``neg_word_mask``: optional (B, N, M, E) / (B, N, M) negative sentences built from the
       text alone (another action for the same object, another colour for the same action...).
     - ``neg_valid``: optional (B, N) bool: which of the N negatives exist.
+    - ``video_alt`` / ``alt_valid``: optional (B, T, C) another form of each pair's video (the same clip written
+      with a codec and decoded, say), with exactly the steps of ``video`` (mask ``video_mask``), and (B,) bool:
+      which rows have one. Features only, like ``video``: a consistency loss may compare a model's answers on both.
     """
 
     video: torch.Tensor
@@ -37,6 +40,8 @@ class WeakBatch:
     neg_words: torch.Tensor | None = None
     neg_word_mask: torch.Tensor | None = None
     neg_valid: torch.Tensor | None = None
+    video_alt: torch.Tensor | None = None
+    alt_valid: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> WeakBatch:
         moved = {f.name: _move(getattr(self, f.name), device) for f in fields(self)}

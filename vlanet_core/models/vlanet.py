@@ -225,7 +225,7 @@ class VLANet(MomentModel):
             if recompute:
                 video_index.append(arange.repeat_interleave(n_hard))
                 query_index.append(hard_index)
-        out, _, _ = self.score_pairs(
+        out, cosine, _ = self.score_pairs(
             proposals, group_mask, query, word_mask, last, torch.cat(video_index), torch.cat(query_index)
         )
         scores = out.score
@@ -253,11 +253,48 @@ class VLANet(MomentModel):
             losses["loss_hard_neg"] = self._hinge(positive, hard_neg, hard_valid)
             total = total + cfg.weight_hard_negatives * losses["loss_hard_neg"]
             negatives.append(hard_neg[hard_valid])
+        if cfg.weight_consistency > 0 and batch.video_alt is not None and batch.alt_valid is not None:
+            rows = batch.alt_valid.nonzero().squeeze(1)
+            if len(rows):
+                losses["loss_consistency"] = self._consistency(
+                    batch.video_alt[rows], batch.video_mask[rows], spans[rows], group_mask[rows], rows,
+                    (query, word_mask, last), out, cosine,
+                )  # fmt: skip
+                total = total + cfg.weight_consistency * losses["loss_consistency"]
         all_neg = torch.cat(negatives)
         losses["loss"] = total
         losses["pos_score"] = positive.detach().mean()
         losses["neg_score"] = all_neg.detach().mean() if all_neg.numel() else positive.new_zeros(())
         return losses
+
+    def _consistency(
+        self,
+        video_alt: torch.Tensor,
+        video_mask: torch.Tensor,
+        spans: torch.Tensor,
+        group_mask: torch.Tensor,
+        rows: torch.Tensor,
+        queries: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+        out: CascadeOutput,
+        cosine: torch.Tensor,
+    ) -> torch.Tensor:
+        """Symmetric KL between the positive pairs ``rows`` on their video and on its other form ``video_alt``
+        (R, T, C): of the group shares (K) plus of the scale choices (L, averaged over real groups); see
+        ``VLANetConfig.weight_consistency``. ``out`` / ``cosine``: the batch's scored pairs, positives first."""
+        query, word_mask, last = queries
+        alt_props = self.encode_proposals(video_alt, video_mask, spans)
+        local = torch.arange(len(rows), device=rows.device)
+        alt_out, alt_cosine, _ = self.score_pairs(alt_props, group_mask, query, word_mask, last, local, rows)
+        mode = self.config.localisation
+        share = _log_share([(n, w[rows]) for n, w in out.video_weights], mode, group_mask)  # (R, K)
+        alt_share = _log_share(alt_out.video_weights, mode, group_mask)
+        temperature = self.config.consistency_temperature
+        scale = F.log_softmax(cosine[rows] / temperature, dim=-1)  # (R, K, L); positives are the first pairs
+        alt_scale = F.log_softmax(alt_cosine / temperature, dim=-1)
+        share_kl = _symmetric_kl(share, alt_share).sum(-1)  # (R,)
+        real = group_mask.to(scale.dtype)
+        scale_kl = (_symmetric_kl(scale, alt_scale).sum(-1) * real).sum(-1) / real.sum(-1).clamp(min=1)
+        return (share_kl + scale_kl).mean()
 
     def _score_fixed(
         self, v_comp: torch.Tensor, query: torch.Tensor, mask: torch.Tensor, index: torch.Tensor
@@ -342,6 +379,23 @@ class VLANet(MomentModel):
         if len(tokens) != words.shape[0]:
             raise ValueError(f"{len(tokens)} tokens for {words.shape[0]} word vectors")
         return video, words
+
+
+def _log_share(video_weights: list[tuple[str, torch.Tensor]], mode: str, group_mask: torch.Tensor) -> torch.Tensor:
+    """Torch twin of ``vlanet_readout.localisation_weights`` for training: log of each group's share (P, K) from
+    the named (P, K) V attention weights, padded groups at -inf-like 0 share (uniform when ``mode`` picks none)."""
+    chosen = [w for name, w in video_weights if mode == "all" or not name.startswith("V2V")]
+    if mode == "last":
+        chosen = chosen[-1:]
+    logits = torch.zeros_like(group_mask, dtype=torch.float32)
+    for weights in chosen:
+        logits = logits + weights.clamp(min=1e-12).log()
+    return F.log_softmax(logits.masked_fill(~group_mask, -1e4), dim=-1)
+
+
+def _symmetric_kl(log_p: torch.Tensor, log_q: torch.Tensor) -> torch.Tensor:
+    """Elementwise terms of KL(p||q) + KL(q||p) over the last axis (sum them): (p - q)(log p - log q) >= 0."""
+    return (log_p.exp() - log_q.exp()) * (log_p - log_q)
 
 
 def _sample(allowed: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:

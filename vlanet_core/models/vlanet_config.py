@@ -63,6 +63,13 @@ class VLANetConfig:
     weight_query_negatives: float = 1.0  # video with other videos' sentences
     weight_video_negatives: float = 1.0  # sentence with other videos
     weight_hard_negatives: float = 1.0  # video with text-only hard negatives (``neg_words``), when the batch has them
+    # Beyond the paper (0: off, eq. 14 alone): when a batch holds a second form of each video (``video_alt``: the
+    # clip written with a codec and decoded; ``train --feature-variants ... --set weight_consistency=W``), add W x
+    # the symmetric KL divergence between the two forms' localisation (each group's share, as ``localisation``
+    # reads it) and between their scale choices (softmax over the L cosines to w_M at
+    # ``consistency_temperature``), so the top-1 moment stays put when only the pixels' encoding changes.
+    weight_consistency: float = 0.0
+    consistency_temperature: float = 0.05
 
     # inference
     localisation: str = "all"  # which V attention weights rank proposals: product of all, of cross only, last

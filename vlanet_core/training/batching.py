@@ -81,6 +81,10 @@ class Collator:
     codec and decoded; see ``features/variant_store.py``): each time a pair is batched, its video is drawn
     uniformly from the original and its variants with the batch's rng, so training sees every form a clip can
     reach the app in. Variants are features only: they carry no time.
+
+    ``paired_variants``: each pair of a video with variants instead gets two different forms of it, drawn
+    uniformly, as ``video`` and ``video_alt`` (both cut to the shorter one's steps: a decoded file may have a
+    step more or less), for a consistency loss between a model's answers on the two (``alt_valid`` marks them).
     """
 
     def __init__(
@@ -91,16 +95,25 @@ class Collator:
         negatives: int = 0,
         make_negatives: Callable[[int, np.random.Generator], list[str]] | None = None,
         variants: Mapping[int, Sequence[np.ndarray]] | None = None,
+        paired_variants: bool = False,
     ) -> None:
         self.videos = videos
         self.variants = variants or {}
+        self.paired_variants = paired_variants
         self.sentences = sentences
         self.text = text
         self.negatives = negatives
         self.make_negatives = make_negatives
 
     def __call__(self, pairs: Sequence[WeakPair], rng: np.random.Generator) -> WeakBatch:
-        video, video_mask = pad_sequences([self._video(p.video, rng) for p in pairs])
+        alt: dict[str, torch.Tensor] = {}
+        if self.paired_variants:
+            forms = [self._two_forms(p.video, rng) for p in pairs]
+            video, video_mask = pad_sequences([first for first, _, _ in forms])
+            alt["video_alt"], _ = pad_sequences([second for _, second, _ in forms])
+            alt["alt_valid"] = torch.tensor([valid for _, _, valid in forms], dtype=torch.bool)
+        else:
+            video, video_mask = pad_sequences([self._video(p.video, rng) for p in pairs])
         words, word_mask = pad_sequences([self.text.encode(self.sentences[p.sentence]) for p in pairs])
         fields: dict[str, torch.Tensor | None] = {
             "video": video,
@@ -108,6 +121,7 @@ class Collator:
             "words": words,
             "word_mask": word_mask,
             "video_ids": torch.tensor([p.video for p in pairs], dtype=torch.long),
+            **alt,
         }
         if self.negatives > 0 and self.make_negatives is not None:
             fields.update(self._negatives(pairs, rng, words.shape[-1]))
@@ -122,6 +136,15 @@ class Collator:
             return self.videos[index]
         pick = int(rng.integers(len(others) + 1))
         return self.videos[index] if pick == 0 else others[pick - 1]
+
+    def _two_forms(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Two different forms of video ``index`` cut to the same steps, and whether there were two."""
+        forms = [self.videos[index], *self.variants.get(index, ())]
+        if len(forms) < 2:
+            return forms[0], forms[0], False
+        first, second = (int(i) for i in rng.choice(len(forms), size=2, replace=False))
+        steps = min(len(forms[first]), len(forms[second]))
+        return forms[first][:steps], forms[second][:steps], True
 
     def _negatives(self, pairs: Sequence[WeakPair], rng: np.random.Generator, dim: int) -> dict[str, torch.Tensor]:
         assert self.make_negatives is not None

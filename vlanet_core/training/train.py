@@ -280,8 +280,17 @@ def main(argv: list[str] | None = None) -> int:
     variants, variant_names = feature_variants(args.feature_variants, view, train)
     if variants:
         trained_on += f", with {len(variants)} of them also seen as " + ", ".join(variant_names)
+    paired = float(getattr(model.config, "weight_consistency", 0.0)) > 0
+    if paired and not variants:
+        raise SystemExit("--set weight_consistency needs --feature-variants: it compares two forms of each video")
     collate = Collator(
-        view.videos, view.sentences, text, args.negatives, make_negatives=make_negatives, variants=variants
+        view.videos,
+        view.sentences,
+        text,
+        args.negatives,
+        make_negatives=make_negatives,
+        variants=variants,
+        paired_variants=paired,
     )
     checkpoint_config = {"model": args.model, "model_config": model.config_dict(), "trained_on": trained_on, **meta}
     val_predictor = Predictor(model, checkpoint_config, device)
