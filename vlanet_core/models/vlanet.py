@@ -38,6 +38,7 @@ from vlanet_core.models.vlanet_cascade import CascadedCrossAttention, CascadeOut
 from vlanet_core.models.vlanet_config import VLANetConfig
 from vlanet_core.models.vlanet_readout import (
     build_stages,
+    localisation_inputs,
     localisation_weights,
     spread_surrogate_scores,
     time_stage,
@@ -382,12 +383,10 @@ class VLANet(MomentModel):
 
 
 def _log_share(video_weights: list[tuple[str, torch.Tensor]], mode: str, group_mask: torch.Tensor) -> torch.Tensor:
-    """Torch twin of ``vlanet_readout.localisation_weights`` for training: log of each group's share (P, K) from
-    the named (P, K) V attention weights, padded groups at -inf-like 0 share (uniform when ``mode`` picks none)."""
-    chosen = [w for name, w in video_weights if mode == "all" or not name.startswith("V2V")]
-    if mode == "last":
-        chosen = chosen[-1:]
-    logits = torch.zeros_like(group_mask, dtype=torch.float32)
+    """``vlanet_readout.localisation_weights`` in torch for training: log of each group's share (P, K) from the
+    named (P, K) V attention weights, padded groups at -inf-like 0 share (uniform when ``mode`` picks none)."""
+    chosen = localisation_inputs(video_weights, mode)
+    logits = torch.zeros_like(group_mask, dtype=chosen[0].dtype if chosen else torch.float32)
     for weights in chosen:
         logits = logits + weights.clamp(min=1e-12).log()
     return F.log_softmax(logits.masked_fill(~group_mask, -1e4), dim=-1)

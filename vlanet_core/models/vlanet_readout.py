@@ -5,22 +5,30 @@ numpy only; inputs are one (video, query) pair's tensors already moved to numpy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 import numpy as np
 
 from vlanet_core.results import AttentionStage
 
+Weights = TypeVar("Weights")  # a (N,) or (P, N) array of attention weights: numpy or torch
+
 _TINY = 1e-12
 
 
-def localisation_weights(video_weights: list[tuple[str, np.ndarray]], mode: str) -> np.ndarray | None:
-    """Each proposal's share of ``v_comp``: the normalised product of its V attention weights, (N,), or None.
-
-    ``mode``: "all" (every V attention: the weight the row really carries into v_comp), "cross" (only the
-    query-dependent ones, eqs. 11 and the final Q2V), "last" (the last V attention only).
-    """
+def localisation_inputs(video_weights: Sequence[tuple[str, Weights]], mode: str) -> list[Weights]:
+    """The V attention weights whose product ``mode`` reads as localisation (numpy at inference, torch in training):
+    "all" (every V attention: the weight the row really carries into v_comp), "cross" (only the query-dependent
+    ones, eqs. 11 and the final Q2V), "last" (the last V attention only)."""
     chosen = [w for name, w in video_weights if mode == "all" or not name.startswith("V2V")]
-    if mode == "last":
-        chosen = chosen[-1:]
+    return chosen[-1:] if mode == "last" else chosen
+
+
+def localisation_weights(video_weights: list[tuple[str, np.ndarray]], mode: str) -> np.ndarray | None:
+    """Each proposal's share of ``v_comp``: the normalised product of its V attention weights (those
+    ``localisation_inputs`` picks for ``mode``), (N,), or None when it picks none."""
+    chosen = localisation_inputs(video_weights, mode)
     if not chosen:
         return None
     log_w = np.sum([np.log(np.maximum(w, _TINY)) for w in chosen], axis=0)
