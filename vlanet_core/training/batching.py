@@ -130,16 +130,17 @@ class Collator:
             return SupervisedBatch(**fields, spans=spans)  # type: ignore[arg-type]
         return WeakBatch(**fields)  # type: ignore[arg-type]
 
+    def _forms(self, index: int) -> list[np.ndarray]:
+        """Video ``index``'s features: the original first, then its variants."""
+        return [self.videos[index], *self.variants.get(index, ())]
+
     def _video(self, index: int, rng: np.random.Generator) -> np.ndarray:
-        others = self.variants.get(index)
-        if not others:
-            return self.videos[index]
-        pick = int(rng.integers(len(others) + 1))
-        return self.videos[index] if pick == 0 else others[pick - 1]
+        forms = self._forms(index)
+        return forms[0] if len(forms) == 1 else forms[int(rng.integers(len(forms)))]
 
     def _two_forms(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
         """Two different forms of video ``index`` cut to the same steps, and whether there were two."""
-        forms = [self.videos[index], *self.variants.get(index, ())]
+        forms = self._forms(index)
         if len(forms) < 2:
             return forms[0], forms[0], False
         first, second = (int(i) for i in rng.choice(len(forms), size=2, replace=False))
