@@ -134,6 +134,11 @@ class DefaultBackbone:
             names += [f"{part}:{b}:{self._values[v]}" for b in self.bin_names() for v in self._changing]
         return names
 
+    def time_reversal_signs(self) -> np.ndarray:
+        """(dim,) float32: -1 on the signed rates ('slope' columns), which change sign when the clip is played
+        backwards, +1 on the step means and absolute rates ('mean', 'rate'), which do not (``time_reversal.py``)."""
+        return np.array([-1.0 if n.startswith("slope:") else 1.0 for n in self.feature_names()], dtype=np.float32)
+
     def params(self) -> dict[str, Any]:
         """JSON-ready keyword arguments that rebuild this backbone with ``BACKBONES.create("default", **params)``."""
         out = asdict(self.config)

@@ -30,6 +30,9 @@ class WeakBatch:
     - ``video_alt`` / ``alt_valid``: optional (B, T, C) another form of each pair's video (the same clip written
       with a codec and decoded, say), with exactly the steps of ``video`` (mask ``video_mask``), and (B,) bool:
       which rows have one. Features only, like ``video``: a consistency loss may compare a model's answers on both.
+    - ``video_reversed``: optional (B, T, C) each pair's ``video`` played backwards over its real steps
+      (``features/time_reversal.py``), mask ``video_mask``: a negative of the pair's own sentence built from the video
+      alone.
     """
 
     video: torch.Tensor
@@ -42,6 +45,7 @@ class WeakBatch:
     neg_valid: torch.Tensor | None = None
     video_alt: torch.Tensor | None = None
     alt_valid: torch.Tensor | None = None
+    video_reversed: torch.Tensor | None = None
 
     def to(self, device: torch.device) -> WeakBatch:
         moved = {f.name: _move(getattr(self, f.name), device) for f in fields(self)}

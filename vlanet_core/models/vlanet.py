@@ -254,6 +254,17 @@ class VLANet(MomentModel):
             losses["loss_hard_neg"] = self._hinge(positive, hard_neg, hard_valid)
             total = total + cfg.weight_hard_negatives * losses["loss_hard_neg"]
             negatives.append(hard_neg[hard_valid])
+        if cfg.weight_reversed_negatives > 0 and batch.video_reversed is not None:
+            reversed_proposals = self.encode_proposals(batch.video_reversed, batch.video_mask, spans)
+            reversed_out, _, _ = self.score_pairs(
+                reversed_proposals, group_mask, query, word_mask, last, arange, arange
+            )
+            reversed_neg = reversed_out.score[:, None]  # (B, 1): c(V played backwards, Q+)
+            losses["loss_reversed_neg"] = self._hinge(
+                positive, reversed_neg, torch.ones_like(reversed_neg, dtype=torch.bool)
+            )
+            total = total + cfg.weight_reversed_negatives * losses["loss_reversed_neg"]
+            negatives.append(reversed_neg.reshape(-1))
         if cfg.weight_consistency > 0 and batch.video_alt is not None and batch.alt_valid is not None:
             rows = batch.alt_valid.nonzero().squeeze(1)
             if len(rows):

@@ -72,6 +72,13 @@ class VLANetConfig:
     # ``consistency_temperature``), so the top-1 moment stays put when only the pixels' encoding changes.
     weight_consistency: float = 0.0
     consistency_temperature: float = 0.05
+    # Beyond the paper (0: off): when a batch holds each video played backwards (``video_reversed``; ``train --set
+    # weight_reversed_negatives=W`` with the default backbone), add W x the hinge of eq. 14 with that reversed video
+    # as one more negative of the pair's sentence. It keeps every state the clip passes through (an object that grew
+    # is large for the rest of the clip either way) and turns each event into its opposite, so it cannot be beaten
+    # by attending to the state an event leaves behind, only to the change. Built from the video alone, never from
+    # times. Known noise: an action that reads the same backwards (a blink) gives a negative that cannot be beaten.
+    weight_reversed_negatives: float = 0.0
 
     # inference
     localisation: str = "all"  # which V attention weights rank proposals: product of all, of cross only, last

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from vlanet_core.features.time_reversal import reverse_in_time
 from vlanet_core.models.base import SupervisedBatch, WeakBatch
 
 
@@ -85,6 +86,9 @@ class Collator:
     ``paired_variants``: each pair of a video with variants instead gets two different forms of it, drawn
     uniformly, as ``video`` and ``video_alt`` (both cut to the shorter one's steps: a decoded file may have a
     step more or less), for a consistency loss between a model's answers on the two (``alt_valid`` marks them).
+
+    ``reversal_signs`` (C,): each pair's video (the form drawn for ``video``) is also given played backwards as
+    ``video_reversed`` (``features/time_reversal.py``), from its features alone.
     """
 
     def __init__(
@@ -96,6 +100,7 @@ class Collator:
         make_negatives: Callable[[int, np.random.Generator], list[str]] | None = None,
         variants: Mapping[int, Sequence[np.ndarray]] | None = None,
         paired_variants: bool = False,
+        reversal_signs: np.ndarray | None = None,
     ) -> None:
         self.videos = videos
         self.variants = variants or {}
@@ -104,16 +109,20 @@ class Collator:
         self.text = text
         self.negatives = negatives
         self.make_negatives = make_negatives
+        self.reversal_signs = reversal_signs
 
     def __call__(self, pairs: Sequence[WeakPair], rng: np.random.Generator) -> WeakBatch:
         alt: dict[str, torch.Tensor] = {}
         if self.paired_variants:
             forms = [self._two_forms(p.video, rng) for p in pairs]
-            video, video_mask = pad_sequences([first for first, _, _ in forms])
+            chosen = [first for first, _, _ in forms]
             alt["video_alt"], _ = pad_sequences([second for _, second, _ in forms])
             alt["alt_valid"] = torch.tensor([valid for _, _, valid in forms], dtype=torch.bool)
         else:
-            video, video_mask = pad_sequences([self._video(p.video, rng) for p in pairs])
+            chosen = [self._video(p.video, rng) for p in pairs]
+        video, video_mask = pad_sequences(chosen)
+        if self.reversal_signs is not None:
+            alt["video_reversed"], _ = pad_sequences([reverse_in_time(v, self.reversal_signs) for v in chosen])
         words, word_mask = pad_sequences([self.text.encode(self.sentences[p.sentence]) for p in pairs])
         fields: dict[str, torch.Tensor | None] = {
             "video": video,

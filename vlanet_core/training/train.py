@@ -86,6 +86,15 @@ def feature_names_of(backbone: dict[str, Any]) -> list[str] | None:
     return list(BACKBONES.create("default", **(backbone.get("params") or {})).feature_names())
 
 
+def reversal_signs_of(backbone: dict[str, Any]) -> np.ndarray | None:
+    """The (C,) signs that play a split's features backwards (``features/time_reversal.py``), or None when its
+    backbone cannot give them (precomputed files, CLIP)."""
+    name = str(backbone.get("name"))
+    if name not in BACKBONES or not hasattr(BACKBONES.get(name), "time_reversal_signs"):
+        return None  # checked on the class: building a CLIP backbone would load its weights
+    return np.asarray(BACKBONES.create(name, **(backbone.get("params") or {})).time_reversal_signs(), np.float32)
+
+
 def feature_variants(
     paths: list[str], view: WeakView, train: SplitData
 ) -> tuple[dict[int, list[np.ndarray]], list[str]]:
@@ -283,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     paired = float(getattr(model.config, "weight_consistency", 0.0)) > 0
     if paired and not variants:
         raise SystemExit("--set weight_consistency needs --feature-variants: it compares two forms of each video")
+    signs = None
+    if float(getattr(model.config, "weight_reversed_negatives", 0.0)) > 0:
+        signs = reversal_signs_of(train.backbone)
+        if signs is None:
+            raise SystemExit(
+                f"--set weight_reversed_negatives needs features that can be played backwards; the "
+                f"{train.backbone.get('name')!r} backbone cannot say which of its channels change sign"
+            )
     collate = Collator(
         view.videos,
         view.sentences,
@@ -291,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         make_negatives=make_negatives,
         variants=variants,
         paired_variants=paired,
+        reversal_signs=signs,
     )
     checkpoint_config = {"model": args.model, "model_config": model.config_dict(), "trained_on": trained_on, **meta}
     val_predictor = Predictor(model, checkpoint_config, device)

@@ -191,6 +191,8 @@ class Trainer:
             batch.video = self.model.prepare_video(batch.video, batch.video_mask)
             if batch.video_alt is not None:
                 batch.video_alt = self.model.prepare_video(batch.video_alt, batch.video_mask)
+            if batch.video_reversed is not None:
+                batch.video_reversed = self.model.prepare_video(batch.video_reversed, batch.video_mask)
             parts = self.wrapped(batch)
             loss = parts["loss"]
             self.optimizer.zero_grad(set_to_none=True)
