@@ -79,3 +79,17 @@ def test_a_model_takes_the_scale_as_given_and_refuses_a_non_positive_one():
     for bad in ([0.0, 1.0, 1.0], [-1.0, 1.0, 1.0], [np.nan, 1.0, 1.0]):
         with pytest.raises(ValueError, match="finite and positive"):
             model.set_feature_stats(np.zeros(3), np.array(bad))
+
+
+def test_gains_weigh_a_part_more_and_need_names_and_a_known_part():
+    names = ["mean:a:x", "slope:a:x", "slope:b:x", "rate:a:x"]
+    steps = np.random.default_rng(0).normal(size=(50, 4))
+    mean, plain = feature_statistics(steps, 0.01, "channel", names)
+    _, gained = feature_statistics(steps, 0.01, "channel", names, {"slope": 4.0})
+    np.testing.assert_allclose(gained, plain / np.array([1.0, 4.0, 4.0, 1.0]))
+    with pytest.raises(ValueError, match="names"):
+        feature_statistics(steps, 0.01, "channel", None, {"slope": 4.0})
+    with pytest.raises(ValueError, match="part"):
+        feature_statistics(steps, 0.01, "channel", names, {"edge": 2.0})
+    with pytest.raises(ValueError, match="positive"):
+        feature_statistics(steps, 0.01, "channel", names, {"slope": 0.0})

@@ -221,6 +221,14 @@ def main(argv: list[str] | None = None) -> int:
         "(see vlanet_core/training/feature_stats.py); not with --init-from",
     )
     parser.add_argument(
+        "--feature-gain",
+        action="append",
+        default=[],
+        metavar="PART=GAIN",
+        help="weigh a part of the default backbone's features more at the model's input, e.g. slope=4 (the signed "
+        "rates: direction of motion, growth); see vlanet_core/training/feature_stats.py; not with --init-from",
+    )
+    parser.add_argument(
         "--feature-variants",
         nargs="+",
         default=[],
@@ -231,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    standardisation = {"--feature-min-std": args.feature_min_std, "--feature-std-pooling": args.feature_std_pooling}
+    standardisation = {
+        "--feature-min-std": args.feature_min_std,
+        "--feature-std-pooling": args.feature_std_pooling,
+        "--feature-gain": args.feature_gain or None,
+    }
     if args.init_from:  # left None, so the recorded train_config does not claim a standardisation it did not use
         given = [flag for flag, value in standardisation.items() if value is not None]
         if given:
@@ -258,9 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     view = weak_view(train) if model.weak else supervised_view(train)
     if not args.init_from:  # a warm start keeps the checkpoint's input standardisation
         steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
-        mean, scale = feature_statistics(
-            steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone)
-        )
+        try:
+            gains = {k: float(v) for k, v in parse_key_values(args.feature_gain, "--feature-gain").items()}
+            mean, scale = feature_statistics(
+                steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone), gains
+            )
+        except (TypeError, ValueError) as error:
+            raise SystemExit(f"input standardisation: {error}") from None
         model.set_feature_stats(mean, scale)
     text = TextCache(text_encoder)
     text.warm(view.sentences)
