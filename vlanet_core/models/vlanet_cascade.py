@@ -74,7 +74,8 @@ class CascadedCrossAttention(nn.Module):
         # exactly those that raise c, so the contrast of eq. 14 rewards attending the matching moment; with a
         # separate E the two can drift apart and a diluted whole-video average can still win the contrast.
         self.share_vla = share_vla and self._last_q2v() is not None
-        self.similarity = None if self.share_vla else AlignmentEnergy(dim, proj_dim, score_reduce, normalize_inputs)
+        reduce = "sum" if score_reduce == "attention" else score_reduce  # attention: weighted in ``_score``
+        self.similarity = None if self.share_vla else AlignmentEnergy(dim, proj_dim, reduce, normalize_inputs)
 
     def _last_q2v(self) -> DenseAttention | None:
         if self.last_video_by_query is not None:
@@ -82,16 +83,28 @@ class CascadedCrossAttention(nn.Module):
         last = self.video_by_query[-1] if len(self.video_by_query) else None
         return last if isinstance(last, DenseAttention) else None
 
-    def _score(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:
-        """``c = E(v_comp, Q)`` (P,), eq. 13, with the eq. 13 VLA function or the shared one (``share_vla``)."""
-        if self.similarity is not None:
-            return self.similarity(v_comp.unsqueeze(1), query, query_mask)[:, 0]
-        attention = self._last_q2v()
-        assert attention is not None
-        energy = attention.energy(v_comp.unsqueeze(1), query, query_mask)[:, 0]
-        if self.score_reduce == "mean" and attention.energy.reduce == "sum":
-            energy = energy / query_mask.sum(-1).clamp(min=1).to(energy.dtype)
-        return energy
+    def _score(
+        self,
+        v_comp: torch.Tensor,
+        query: torch.Tensor,
+        query_mask: torch.Tensor,
+        word_weights: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``c = E(v_comp, Q)`` (P,), eq. 13, with the eq. 13 VLA function or the shared one (``share_vla``).
+
+        ``score_reduce="attention"`` weighs each word's term by ``word_weights`` (P, M) (the attended query's
+        weights, summing to 1 over real words); without them it falls back to the mean over words."""
+        energy_fn = self.similarity.pairwise if self.similarity is not None else None
+        if energy_fn is None:
+            attention = self._last_q2v()
+            assert attention is not None
+            energy_fn = attention.energy.pairwise
+        terms = energy_fn(v_comp.unsqueeze(1), query)[:, 0] * query_mask.to(v_comp.dtype)  # (P, M)
+        if self.score_reduce == "attention" and word_weights is not None:
+            return (terms * word_weights).sum(-1)
+        if self.score_reduce == "sum":
+            return terms.sum(-1)
+        return terms.sum(-1) / query_mask.sum(-1).clamp(min=1).to(terms.dtype)
 
     def query_self(self, query: torch.Tensor, query_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Eq. 10 on (B, M, D): the attended query and its (B, M) weights (None when self-attention is off)."""
@@ -118,17 +131,18 @@ class CascadedCrossAttention(nn.Module):
         if self.v2v is not None:
             video, w = self.v2v(video, video, video_mask, video_mask)
             v_weights.append(("V2V self-attention", w))
+        word_weights = None  # the attended query's word weights: the last of eq. 12 (None without cross-attention)
         for step, (attend_video, attend_query) in enumerate(zip(self.video_by_query, self.query_by_video), start=1):
             video, w = attend_video(video, query, video_mask, query_mask)
             v_weights.append((f"cross {step}: video attended by query", w))
-            query, w = attend_query(query, video, query_mask, video_mask)
-            q_weights.append((f"cross {step}: query attended by video", w))
+            query, word_weights = attend_query(query, video, query_mask, video_mask)
+            q_weights.append((f"cross {step}: query attended by video", word_weights))
         if self.last_video_by_query is not None:
             video, w = self.last_video_by_query(video, query, video_mask, query_mask)
             v_weights.append(("final: video attended by query", w))
         video = video * video_mask.unsqueeze(-1).to(video.dtype)
         v_comp = video.sum(dim=1)  # (P, D), the paper's "sum of all elements of V"
-        score = self._score(v_comp, query, query_mask)  # (P,) eq. 13
+        score = self._score(v_comp, query, query_mask, word_weights)  # (P,) eq. 13
         return CascadeOutput(score, v_comp, video, query, v_weights, q_weights)
 
     def score_with(self, v_comp: torch.Tensor, query: torch.Tensor, query_mask: torch.Tensor) -> torch.Tensor:

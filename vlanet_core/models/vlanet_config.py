@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _CHOICES = {
-    "score_reduce": ("sum", "mean"),
+    "score_reduce": ("sum", "mean", "attention"),
     "negative_reduction": ("mean", "max"),
     "negative_vcomp": ("recompute", "positive"),
     "localisation": ("all", "cross", "last"),
@@ -56,6 +56,13 @@ class VLANetConfig:
     proj_dim: int = 128  # width of W1, W2 in every VLA function
     share_vla: bool = False  # eq. 13's E is the last Q2V attention's E (same W1, W2); see vlanet_cascade.py
     score_reduce: str = "mean"  # c = mean_m tanh(.) in [-1, 1]: one margin fits sentences of any length
+    # "attention": c = sum_m a_m tanh(.) in [-1, 1], a = the attended query's word weights (eq. 12's last softmax;
+    # the mean without cross-attention). Eq. 13 scores the *attended* Q, whose rows eq. 8 scales by those weights;
+    # normalising the energy's inputs (``normalize_energy_inputs``) removes that scale, so under the plain mean
+    # eq. 12 does not reach c at all and every word has one equal vote: a sentence that differs from another in one
+    # word ("left" / "right") can move c by at most 2/M, below the margin for M >= 7, and the direction of a move
+    # was never learned (benchmarks/direction_probe.py). The weights give the vote back to the words the video
+    # attends. Needs ``negative_vcomp="recompute"``.
 
     # contrastive loss (eq. 14)
     margin: float = 0.3  # Delta, on c in [-1, 1]
@@ -99,6 +106,8 @@ class VLANetConfig:
             raise ValueError(f"VLANetConfig.stride_steps must be >= 1, got {self.stride_steps}")
         if not self.window_steps or min(self.window_steps) < 1:
             raise ValueError(f"VLANetConfig.window_steps must be positive lengths, got {self.window_steps}")
+        if self.score_reduce == "attention" and self.negative_vcomp != "recompute":
+            raise ValueError("VLANetConfig.score_reduce 'attention' needs negative_vcomp 'recompute' (word weights)")
         if self.cross_steps < 0:
             raise ValueError(f"VLANetConfig.cross_steps must be >= 0, got {self.cross_steps}")
 
