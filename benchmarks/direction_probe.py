@@ -11,6 +11,10 @@ in memory at 320x240), every sentence of every event gets ``gap = c(clip, senten
 sentence)`` (eq. 13's score); the report gives, per action of the annotation, the number of sentences, the mean
 gap, the share with a positive gap and the share with a gap above the training margin of eq. 14. Actions that
 read the same backwards (spin, blink) are expected near 0. Only VLANet has a single clip-sentence score to probe.
+
+Beside it, per action, what the model answers on the clip as it is (``Predictor.predict``, scored against the
+event's annotated times): R@1 at IoU 0.5 and where the top-1 moment's centre falls: before, inside or after the
+event. A model that reads an action off the state it leaves behind answers "after" for grow and appear.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package live
 from vlanet_core.data.shapes import render_video, video_spec  # noqa: E402
 from vlanet_core.features.time_reversal import reverse_in_time  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
+from vlanet_core.spans import iou  # noqa: E402
 
 SIZE = (320, 240)
 
@@ -55,8 +60,43 @@ def summarise_gaps(gaps: Mapping[str, Sequence[float]], margin: float) -> dict[s
     return out
 
 
-def direction_gaps(predictor: Predictor, split: str, indices: Sequence[int]) -> dict[str, list[float]]:
-    """Action -> the gaps of its sentences over the videos ``indices`` of ``split`` (module doc)."""
+def top1_placement(start: float, end: float, moment: tuple[float, float]) -> tuple[str, float]:
+    """Where the top-1 ``moment`` (seconds) falls against the event [start, end]: its centre "before", "inside" or
+    "after", and its IoU.
+
+    >>> top1_placement(10.0, 20.0, (14.0, 30.0))
+    ('after', 0.3)
+    >>> top1_placement(10.0, 20.0, (20.0, 26.0))[0]
+    'after'
+    """
+    centre = 0.5 * (moment[0] + moment[1])
+    where = "before" if centre < start else "after" if centre > end else "inside"
+    return where, round(float(iou((start, end), moment)), 6)
+
+
+def summarise_answers(answers: Mapping[str, Sequence[tuple[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per action: n, R1@0.5 and the shares of top-1 centres before / inside / after the event.
+
+    >>> summarise_answers({"grow": [("after", 0.2), ("inside", 0.6)]})["grow"]["after"]
+    0.5
+    """
+    out = {}
+    for action in sorted(answers):
+        rows = answers[action]
+        places = [where for where, _ in rows]
+        out[action] = {
+            "n": len(rows),
+            "R1@0.5": round(sum(v >= 0.5 for _, v in rows) / len(rows), 3),
+            **{where: round(places.count(where) / len(rows), 3) for where in ("before", "inside", "after")},
+        }
+    return out
+
+
+def direction_gaps(
+    predictor: Predictor, split: str, indices: Sequence[int]
+) -> tuple[dict[str, list[float]], dict[str, list[tuple[str, float]]]]:
+    """Action -> the gaps of its sentences over the videos ``indices`` of ``split``, and action -> the
+    (placement, IoU) of each sentence's top-1 moment on the clip as it is (module doc)."""
     import torch
 
     model: Any = predictor.model
@@ -65,9 +105,11 @@ def direction_gaps(predictor: Predictor, split: str, indices: Sequence[int]) -> 
         raise ValueError(f"{predictor.name}: needs a VLANet model on a backbone whose features can be reversed")
     signs = signs_of()
     gaps: dict[str, list[float]] = defaultdict(list)
+    answers: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for index in indices:
         spec = video_spec(split, index)
-        features = predictor.encode_video(render_video(spec, size=SIZE)).features.astype(np.float32)
+        clip = predictor.encode_video(render_video(spec, size=SIZE))
+        features = clip.features.astype(np.float32)
         both = torch.from_numpy(np.stack([features, reverse_in_time(features, signs)]))
         mask = torch.ones(both.shape[:2], dtype=torch.bool)
         for event in spec.events:
@@ -77,7 +119,9 @@ def direction_gaps(predictor: Predictor, split: str, indices: Sequence[int]) -> 
                 with torch.no_grad():
                     score = model.similarity(model.prepare_video(both, mask), mask, words, word_mask)[:, 0]
                 gaps[event.action].append(float(score[0] - score[1]))
-    return gaps
+                top = predictor.predict(sentence, clip, top_k=1).moments[0]
+                answers[event.action].append(top1_placement(event.start, event.end, (top.start, top.end)))
+    return gaps, answers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     predictor = Predictor.from_pretrained(args.model)
     predictor.model.eval()
     try:
-        gaps = direction_gaps(predictor, args.split, range(args.first, args.first + args.videos))
+        gaps, answers = direction_gaps(predictor, args.split, range(args.first, args.first + args.videos))
     except ValueError as error:
         parser.error(str(error))
     margin = float(getattr(predictor.model.config, "margin", 0.0))
@@ -109,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         "videos": args.videos,
         "margin": margin,
         "by_action": summarise_gaps(gaps, margin),
+        "answers_by_action": summarise_answers(answers),
         "seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(report, indent=2))
