@@ -21,7 +21,7 @@ Two ways to choose the scale (``train --feature-std-pooling``):
 ``"type"`` pooling each kind of value is at unit scale over all steps, but the signed rates ('slope': direction of
 motion, growing or shrinking) are zero outside events, so in an event's proposal they are a few channels of about
 1 against hundreds of state channels ('mean') and carry about 1% of the proposal's squared norm; the models
-trained so far do not tell "moves left" from "moves right" (README, "VLANet: direction").
+trained so far do not tell "moves left" from "moves right" (README, "VLANet: what it reads, and direction").
 
 Only features enter these statistics, never times: they are fitted on the weak view of the training split.
 """
