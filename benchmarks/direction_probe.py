@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
+from benchmarks.checkpoint_args import load_checked_predictor  # noqa: E402
 from vlanet_core.data.shapes import render_video, video_spec  # noqa: E402
 from vlanet_core.features.time_reversal import reverse_in_time  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
@@ -132,15 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
-    if args.videos < 1 or args.first < 0:
-        parser.error("--videos must be >= 1 and --first >= 0")
-    if not (args.model / "config.json").is_file():
-        parser.error(f"{args.model} is not a checkpoint folder (no config.json)")
-    import torch
-
-    torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    predictor = Predictor.from_pretrained(args.model)
+    predictor = load_checked_predictor(parser, args)
     predictor.model.eval()
     try:
         gaps, answers = direction_gaps(predictor, args.split, range(args.first, args.first + args.videos))

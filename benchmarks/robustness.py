@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
+from benchmarks.checkpoint_args import load_checked_predictor  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
@@ -223,15 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
-    if args.videos < 1 or args.first < 0:
-        parser.error("--videos must be >= 1 and --first >= 0")
-    if not (args.model / "config.json").is_file():
-        parser.error(f"{args.model} is not a checkpoint folder (no config.json)")
-    import torch
-
-    torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    predictor = Predictor.from_pretrained(args.model)
+    predictor = load_checked_predictor(parser, args)
     with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
         indices = range(args.first, args.first + args.videos)
         report = compare_codecs(predictor, indices, Path(folder), split=args.split, noise_control=args.noise_control)
