@@ -90,6 +90,8 @@ def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
         main([*common, "--data", "charades", "--backbone-param", "edge_floor=0.04"])
     with pytest.raises(SystemExit, match="named feature channels"):
         main([*common, "--data", "charades", "--feature-std-pooling", "type"])
+    with pytest.raises(SystemExit, match="PART=number"):
+        main([*common, "--feature-gain", "slope=steep"])
     assert not (tmp_path / "cache").exists()
 
 

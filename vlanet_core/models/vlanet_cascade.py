@@ -94,12 +94,10 @@ class CascadedCrossAttention(nn.Module):
 
         ``score_reduce="attention"`` weighs each word's term by ``word_weights`` (P, M) (the attended query's
         weights, summing to 1 over real words); without them it falls back to the mean over words."""
-        energy_fn = self.similarity.pairwise if self.similarity is not None else None
-        if energy_fn is None:
-            attention = self._last_q2v()
-            assert attention is not None
-            energy_fn = attention.energy.pairwise
-        terms = energy_fn(v_comp.unsqueeze(1), query)[:, 0] * query_mask.to(v_comp.dtype)  # (P, M)
+        shared = self._last_q2v()
+        energy = self.similarity if self.similarity is not None else shared.energy if shared is not None else None
+        assert energy is not None  # share_vla is only on when there is a last query-to-video attention
+        terms = energy.pairwise(v_comp.unsqueeze(1), query)[:, 0] * query_mask.to(v_comp.dtype)  # (P, M)
         if self.score_reduce == "attention" and word_weights is not None:
             return (terms * word_weights).sum(-1)
         if self.score_reduce == "sum":

@@ -239,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
+    try:  # refused before any data is read
+        gains = {k: float(v) for k, v in parse_key_values(args.feature_gain, "--feature-gain").items()}
+    except (TypeError, ValueError):
+        raise SystemExit(f"--feature-gain expects PART=number, got {args.feature_gain}") from None
     standardisation = {
         "--feature-min-std": args.feature_min_std,
         "--feature-std-pooling": args.feature_std_pooling,
@@ -271,11 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.init_from:  # a warm start keeps the checkpoint's input standardisation
         steps = np.concatenate(view.videos)  # (sum T, C): features only, no time reaches the statistics
         try:
-            gains = {k: float(v) for k, v in parse_key_values(args.feature_gain, "--feature-gain").items()}
             mean, scale = feature_statistics(
                 steps, args.feature_min_std, args.feature_std_pooling, feature_names_of(train.backbone), gains
             )
-        except (TypeError, ValueError) as error:
+        except ValueError as error:
             raise SystemExit(f"input standardisation: {error}") from None
         model.set_feature_stats(mean, scale)
     text = TextCache(text_encoder)
