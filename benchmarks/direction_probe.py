@@ -39,6 +39,7 @@ from vlanet_core.data.shapes import render_video, video_spec  # noqa: E402
 from vlanet_core.features.time_reversal import reverse_in_time  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
+from vlanet_core.training.batching import pad_sequences  # noqa: E402
 
 SIZE = (320, 240)
 
@@ -113,15 +114,14 @@ def direction_gaps(
         features = clip.features.astype(np.float32)
         both = torch.from_numpy(np.stack([features, reverse_in_time(features, signs)]))
         mask = torch.ones(both.shape[:2], dtype=torch.bool)
-        for event in spec.events:
-            for sentence in event.sentences:
-                words = torch.from_numpy(np.asarray(predictor.encode_query(sentence).vectors, np.float32))[None]
-                word_mask = torch.ones(words.shape[:2], dtype=torch.bool)
-                with torch.no_grad():
-                    score = model.similarity(model.prepare_video(both, mask), mask, words, word_mask)[:, 0]
-                gaps[event.action].append(float(score[0] - score[1]))
-                top = predictor.predict(sentence, clip, top_k=1).moments[0]
-                answers[event.action].append(top1_placement(event.start, event.end, (top.start, top.end)))
+        asked = [(event, sentence) for event in spec.events for sentence in event.sentences]
+        words, word_mask = pad_sequences([np.asarray(predictor.encode_query(s).vectors, np.float32) for _, s in asked])
+        with torch.no_grad():  # (2, S): the clip and its reversal against every sentence of the clip at once
+            scores = model.similarity(model.prepare_video(both, mask), mask, words, word_mask)
+        for (event, sentence), gap in zip(asked, (scores[0] - scores[1]).tolist()):
+            gaps[event.action].append(gap)
+            top = predictor.predict(sentence, clip, top_k=1).moments[0]
+            answers[event.action].append(top1_placement(event.start, event.end, (top.start, top.end)))
     return gaps, answers
 
 
@@ -135,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     predictor = load_checked_predictor(parser, args)
-    predictor.model.eval()
     try:
         gaps, answers = direction_gaps(predictor, args.split, range(args.first, args.first + args.videos))
     except ValueError as error:

@@ -255,9 +255,8 @@ class VLANet(MomentModel):
             total = total + cfg.weight_hard_negatives * losses["loss_hard_neg"]
             negatives.append(hard_neg[hard_valid])
         if cfg.weight_reversed_negatives > 0 and batch.video_reversed is not None:
-            reversed_proposals = self.encode_proposals(batch.video_reversed, batch.video_mask, spans)
-            reversed_out, _, _ = self.score_pairs(
-                reversed_proposals, group_mask, query, word_mask, last, arange, arange
+            reversed_out, _ = self._score_form(
+                batch.video_reversed, batch.video_mask, spans, group_mask, (query, word_mask, last), arange
             )
             reversed_neg = reversed_out.score[:, None]  # (B, 1): c(V played backwards, Q+)
             losses["loss_reversed_neg"] = self._hinge(
@@ -293,10 +292,7 @@ class VLANet(MomentModel):
         """Symmetric KL between the positive pairs ``rows`` on their video and on its other form ``video_alt``
         (R, T, C): of the group shares (K) plus of the scale choices (L, averaged over real groups); see
         ``VLANetConfig.weight_consistency``. ``out`` / ``cosine``: the batch's scored pairs, positives first."""
-        query, word_mask, last = queries
-        alt_props = self.encode_proposals(video_alt, video_mask, spans)
-        local = torch.arange(len(rows), device=rows.device)
-        alt_out, alt_cosine, _ = self.score_pairs(alt_props, group_mask, query, word_mask, last, local, rows)
+        alt_out, alt_cosine = self._score_form(video_alt, video_mask, spans, group_mask, queries, rows)
         mode = self.config.localisation
         share = _log_share([(n, w[rows]) for n, w in out.video_weights], mode, group_mask)  # (R, K)
         alt_share = _log_share(alt_out.video_weights, mode, group_mask)
@@ -307,6 +303,24 @@ class VLANet(MomentModel):
         real = group_mask.to(scale.dtype)
         scale_kl = (_symmetric_kl(scale, alt_scale).sum(-1) * real).sum(-1) / real.sum(-1).clamp(min=1)
         return (share_kl + scale_kl).mean()
+
+    def _score_form(
+        self,
+        video: torch.Tensor,
+        video_mask: torch.Tensor,
+        spans: torch.Tensor,
+        group_mask: torch.Tensor,
+        queries: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+        query_rows: torch.Tensor,
+    ) -> tuple[CascadeOutput, torch.Tensor]:
+        """Another form of the batch's videos (R, T, C) (the clip decoded from a file, played backwards...), each
+        row r scored with sentence ``query_rows[r]`` of ``queries`` = (query, word mask, last state) on the same
+        proposal grid: the cascade's output and the cosines (R, K, L)."""
+        query, word_mask, last = queries
+        proposals = self.encode_proposals(video, video_mask, spans)
+        own = torch.arange(len(query_rows), device=query_rows.device)
+        out, cosine, _ = self.score_pairs(proposals, group_mask, query, word_mask, last, own, query_rows)
+        return out, cosine
 
     def _score_fixed(
         self, v_comp: torch.Tensor, query: torch.Tensor, mask: torch.Tensor, index: torch.Tensor

@@ -188,11 +188,9 @@ class Trainer:
         bar = tqdm(batches, desc=f"epoch {epoch}", disable=self.rank != 0, leave=False)
         for step, pairs in enumerate(bar):
             batch = self.collate(pairs, rng).to(self.device)
-            batch.video = self.model.prepare_video(batch.video, batch.video_mask)
-            if batch.video_alt is not None:
-                batch.video_alt = self.model.prepare_video(batch.video_alt, batch.video_mask)
-            if batch.video_reversed is not None:
-                batch.video_reversed = self.model.prepare_video(batch.video_reversed, batch.video_mask)
+            for form in ("video", "video_alt", "video_reversed"):  # every form of the videos, standardised alike
+                if getattr(batch, form) is not None:
+                    setattr(batch, form, self.model.prepare_video(getattr(batch, form), batch.video_mask))
             parts = self.wrapped(batch)
             loss = parts["loss"]
             self.optimizer.zero_grad(set_to_none=True)
