@@ -71,6 +71,29 @@ def test_query_states_unit_norm_and_last_real_state():
         torch.testing.assert_close(last[i], states[i, n - 1])
 
 
+def test_bidirectional_query_states_see_the_whole_sentence():
+    model = _model(query_rnn="bidirectional")
+    batch = _batch()
+    states, last = model.encode_query(batch.words, batch.word_mask)
+    assert states.shape[-1] == 16 and torch.all(states.norm(dim=-1)[~batch.word_mask] == 0)
+    half = 8
+    for i, n in enumerate(batch.word_mask.sum(1).tolist()):  # padding changes nothing; w_M joins both summaries
+        raw, _ = model.gru(batch.words[i : i + 1, :n])  # (1, n, 16): forward half, then backward half
+        torch.testing.assert_close(states[i, :n], F.normalize(raw[0], dim=-1))
+        manual = F.normalize(torch.cat([raw[0, n - 1, :half], raw[0, 0, half:]]), dim=0)
+        torch.testing.assert_close(last[i], manual)
+    changed = batch.words.clone()
+    changed[2, 5] += 1.0  # the last word of sentence 2 (6 words): every state moves, not only the last
+    moved, _ = model.encode_query(changed, batch.word_mask)
+    assert torch.all((moved[2, :6] - states[2, :6]).norm(dim=-1) > 1e-4)
+    forward_only = _model()
+    ahead, _ = forward_only.encode_query(batch.words, batch.word_mask)
+    ahead_moved, _ = forward_only.encode_query(changed, batch.word_mask)
+    torch.testing.assert_close(ahead_moved[2, :5], ahead[2, :5])  # eq. 1's GRU: earlier states cannot see it
+    with pytest.raises(ValueError, match="even hidden_dim"):
+        VLANetConfig(hidden_dim=15, query_rnn="bidirectional")
+
+
 def test_proposal_features_are_unit_means():
     model = _model()
     batch = _batch()

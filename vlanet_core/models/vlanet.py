@@ -66,7 +66,8 @@ class VLANet(MomentModel):
         super().__init__(config)
         dim = config.hidden_dim
         self.dropout = nn.Dropout(config.dropout)
-        self.gru = nn.GRU(config.word_dim, dim, batch_first=True)  # hidden size D: no FC needed for Q
+        both_ways = config.query_rnn == "bidirectional"  # D/2 per direction: Q stays D-d with no FC
+        self.gru = nn.GRU(config.word_dim, dim // 2 if both_ways else dim, batch_first=True, bidirectional=both_ways)
         self.proposal_fc = nn.Linear(config.feature_dim, dim)
         self.cascade = CascadedCrossAttention(
             dim,
@@ -85,12 +86,17 @@ class VLANet(MomentModel):
 
     # -- inputs ------------------------------------------------------------------------------------------------
     def encode_query(self, words: torch.Tensor, word_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Eq. 1: ``words`` (B, M, E), ``word_mask`` (B, M) -> Q (B, M, D) unit rows (0 on padding), w_M (B, D)."""
+        """Eq. 1: ``words`` (B, M, E), ``word_mask`` (B, M) -> Q (B, M, D) unit rows (0 on padding), w_M (B, D).
+
+        Bidirectional (``query_rnn``): w_M is the unit join of the final states of both directions (the forward
+        one at the last real word, the backward one at the first), which ``h_n`` holds for packed sequences."""
         lengths = word_mask.sum(dim=1).clamp(min=1)
         packed = pack_padded_sequence(self.dropout(words), lengths.cpu(), batch_first=True, enforce_sorted=False)
-        states, _ = self.gru(packed)
+        states, final = self.gru(packed)
         states, _ = pad_packed_sequence(states, batch_first=True, total_length=words.shape[1])  # (B, M, D)
         states = F.normalize(states, dim=-1) * word_mask.unsqueeze(-1).to(states.dtype)
+        if self.gru.bidirectional:  # final (2, B, D/2): forward after the last word, backward after the first
+            return states, F.normalize(torch.cat([final[0], final[1]], dim=-1), dim=-1)
         last = states[torch.arange(words.shape[0], device=words.device), lengths - 1]  # (B, D)
         return states, last
 

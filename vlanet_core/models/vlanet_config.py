@@ -10,6 +10,7 @@ _CHOICES = {
     "negative_vcomp": ("recompute", "positive"),
     "localisation": ("all", "cross", "last"),
     "proposal_features": ("mean", "contrast"),
+    "query_rnn": ("forward", "bidirectional"),
 }
 
 
@@ -23,6 +24,13 @@ class VLANetConfig:
     word_dim: int = 50  # GloVe 6B 50-d, the paper's word embedding
     hidden_dim: int = 256  # joint space D (GRU hidden size and proposal FC output); the paper does not give D
     dropout: float = 0.1  # on the input features and words; the videos repeat across epochs
+    # "forward": eq. 1's GRU. "bidirectional" (beyond the paper): two GRUs of D/2 each, one reading the sentence
+    # forwards and one backwards, concatenated, so every word's state has seen the whole sentence; w_M is then the
+    # forward state at the last word joined to the backward state at the first (each direction's summary). With
+    # the forward GRU the states before "left" and "right" in "... moves to the left/right" are identical, so only
+    # w_M can carry the direction, one vote in eq. 13's mean (benchmarks/direction_probe.py, README "VLANet: what
+    # it reads, and direction").
+    query_rnn: str = "forward"
 
     # proposals (Sec. 3.2), in feature steps
     stride_steps: int = 2  # 1 s between group starts: boundaries within 1 step of an event's start
@@ -108,6 +116,8 @@ class VLANetConfig:
             raise ValueError(f"VLANetConfig.window_steps must be positive lengths, got {self.window_steps}")
         if self.score_reduce == "attention" and self.negative_vcomp != "recompute":
             raise ValueError("VLANetConfig.score_reduce 'attention' needs negative_vcomp 'recompute' (word weights)")
+        if self.query_rnn == "bidirectional" and self.hidden_dim % 2:
+            raise ValueError(f"VLANetConfig.query_rnn 'bidirectional' needs an even hidden_dim, got {self.hidden_dim}")
         if self.cross_steps < 0:
             raise ValueError(f"VLANetConfig.cross_steps must be >= 0, got {self.cross_steps}")
 
