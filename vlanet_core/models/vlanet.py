@@ -3,7 +3,8 @@ Cross-modal Attention, trained with a contrastive loss on (video, sentence) pair
 
 Equations -> code:
 
-- eq. 1, Q = [w_1 ... w_M], unit GRU states: ``encode_query``; w_M is the state at the last *real* word.
+- eq. 1, Q = [w_1 ... w_M], unit GRU states: ``encode_query``; w_M is the state at the last *real* word (with
+  ``query_rnn="bidirectional"``, beyond the paper and used by the shipped checkpoint, both directions' summaries).
 - eq. 2, proposal features p_lk: ``encode_proposals`` (mean of the steps' features, FC to D, L2 norm). The FC is
   applied per step before the mean (a linear map commutes with the mean, so this is exact) and the means come from
   cumulative sums over time.
