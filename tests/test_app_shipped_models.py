@@ -13,7 +13,14 @@ from app.model_cache import ModelCache, default_loader
 from app.settings import AppSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ["vlanet-shapes-sta", "wsra-shapes-sta", "scn-shapes-sta", "cimha-shapes-sta", "prior-only-shapes-sta"]
+SHIPPED = [
+    "vlanet-shapes-sta",
+    "wsra-shapes-sta",
+    "scn-shapes-sta",
+    "cimha-shapes-sta",
+    "prior-only-shapes-sta",
+    "vlanet-all-proposals-shapes-sta",
+]
 
 pytestmark = pytest.mark.slow
 
