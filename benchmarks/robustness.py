@@ -94,6 +94,29 @@ def model_input(predictor: Predictor, features: VideoFeatures) -> VideoFeatures:
     return VideoFeatures(prepared.cpu().numpy(), features.step, features.duration, features.backbone, {}, "")
 
 
+def control_sources(codecs: dict[str, str], noise_control: bool) -> dict[str, str | None]:
+    """Label -> OpenCV codec of each other form of a clip; ``CONTROL_LABEL`` -> None for the noise control."""
+    sources: dict[str, str | None] = dict(codecs)
+    if noise_control:
+        sources[CONTROL_LABEL] = None  # a re-render, not a file
+    return sources
+
+
+def other_forms(
+    predictor: Predictor, spec: Any, folder: Path, sources: dict[str, str | None]
+) -> dict[str, VideoFeatures]:
+    """The features of ``spec``'s video in each form of ``sources`` (``control_sources``): written with the codec
+    to ``folder`` and decoded through the app's path, or (codec None) rendered in memory with other pixel noise."""
+    out = {}
+    for label, codec in sources.items():
+        if codec is None:
+            out[label] = predictor.encode_video(render_video(spec, size=SIZE, noise_stream=CONTROL_NOISE_STREAM))
+        else:
+            path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
+            out[label] = predictor.encode_video(path)
+    return out
+
+
 def answer(predictor: Predictor, query: str, features: VideoFeatures, vid: str) -> tuple[tuple[float, float], dict]:
     """The best moment (start, end) in seconds, and the top-5 prediction row for the evaluator."""
     result = predictor.predict(query, features, top_k=5, vid=vid)
@@ -123,9 +146,7 @@ def compare_codecs(
     codecs = file_codecs() if codecs is None else codecs
     if not codecs:
         raise RuntimeError("this OpenCV build writes neither mp4v nor a webm codec")
-    sources: dict[str, str | None] = dict(codecs)
-    if noise_control:
-        sources[CONTROL_LABEL] = None  # a re-render, not a file
+    sources = control_sources(codecs, noise_control)
     cosines: dict[str, list[np.ndarray]] = {label: [] for label in sources}
     input_cosines: dict[str, list[np.ndarray]] = {label: [] for label in sources}
     channel_gaps: dict[str, list[np.ndarray]] = {label: [] for label in sources}
@@ -145,12 +166,7 @@ def compare_codecs(
         for query in queries:
             wanted[query], row = answer(predictor, query, reference, spec.vid)
             memory_rows.append(row)
-        for label, codec in sources.items():
-            if codec is None:
-                decoded = predictor.encode_video(render_video(spec, size=SIZE, noise_stream=CONTROL_NOISE_STREAM))
-            else:
-                path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
-                decoded = predictor.encode_video(path)
+        for label, decoded in other_forms(predictor, spec, folder, sources).items():
             cosines[label].append(step_cosines(reference, decoded))
             seen_ref, seen_file = model_input(predictor, reference), model_input(predictor, decoded)
             input_cosines[label].append(step_cosines(seen_ref, seen_file))
