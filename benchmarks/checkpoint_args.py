@@ -1,11 +1,26 @@
-"""The checks and loading every benchmark script that probes one checkpoint shares (``robustness.py``,
-``direction_probe.py``): ``--videos`` / ``--first`` in range, ``--model`` a checkpoint folder, torch threads set."""
+"""What every benchmark script that probes one checkpoint on Shapes-STA videos shares (``robustness.py``,
+``robustness_attribution.py``, ``direction_probe.py``): the arguments (``add_probe_arguments``), and their checks
+and loading (``--videos`` / ``--first`` in range, ``--model`` a checkpoint folder, torch threads set)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from vlanet_core.predictor import Predictor
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "checkpoints" / "vlanet-shapes-sta"
+
+
+def add_probe_arguments(parser: argparse.ArgumentParser, split: str, videos: int) -> None:
+    """``--model``, ``--split`` (default ``split``), ``--videos`` (default ``videos``), ``--first``, ``--threads``
+    and ``--out``."""
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="checkpoint folder")
+    parser.add_argument("--split", default=split, choices=("val", "test"), help="val to choose, test to report")
+    parser.add_argument("--videos", type=int, default=videos, help=f"N Shapes-STA videos of the split ({videos})")
+    parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
 
 
 def load_checked_predictor(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Predictor:
@@ -19,3 +34,9 @@ def load_checked_predictor(parser: argparse.ArgumentParser, args: argparse.Names
 
     torch.set_num_threads(args.threads)
     return Predictor.from_pretrained(args.model)
+
+
+def parse_and_load(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, Predictor]:
+    """Parse ``argv`` with ``parser`` (built with ``add_probe_arguments``), then ``load_checked_predictor``."""
+    args = parser.parse_args(argv)
+    return args, load_checked_predictor(parser, args)

@@ -15,7 +15,6 @@ Prints one JSON object:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
+from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import render_video, video_spec, write_video  # noqa: E402
 from vlanet_core.features import area_resize as resize_module  # noqa: E402
 from vlanet_core.features.backbones import BACKBONES  # noqa: E402
@@ -147,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="vmr-compiled-") as folder:
         report["clips"] = clips(_sizes(args.clip_sizes), args.runs, Path(folder))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_report(report, args.out)
     return 0
 
 

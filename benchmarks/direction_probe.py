@@ -20,7 +20,6 @@ event. A model that reads an action off the state it leaves behind answers "afte
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
@@ -34,7 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import load_checked_predictor  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import render_video, video_spec  # noqa: E402
 from vlanet_core.features.time_reversal import reverse_in_time  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
@@ -127,14 +127,9 @@ def direction_gaps(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO / "checkpoints" / "vlanet-shapes-sta")
-    parser.add_argument("--split", default="val", choices=("val", "test"))
-    parser.add_argument("--videos", type=int, default=100)
-    parser.add_argument("--first", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    add_probe_arguments(parser, split="val", videos=100)
     started = time.perf_counter()
-    predictor = load_checked_predictor(parser, args)
+    args, predictor = parse_and_load(parser, argv)
     try:
         gaps, answers = direction_gaps(predictor, args.split, range(args.first, args.first + args.videos))
     except ValueError as error:
@@ -149,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         "answers_by_action": summarise_answers(answers),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    print(json.dumps(report, indent=2))
+    emit_report(report, args.out)
     return 0
 
 

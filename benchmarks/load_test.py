@@ -39,6 +39,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from anywhere: the library lives beside this folder
 
+from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.bench.app_memory import stop_process, wait_until_up  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only, on purpose: this script must never load anything but a local app
@@ -297,10 +298,7 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     report, code = run(args)
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
+    emit_report(report, args.out)
     return code
 
 

@@ -29,7 +29,6 @@ pixels causes is measured beside the codecs'.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -43,7 +42,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import load_checked_predictor  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
@@ -226,30 +226,19 @@ def compare_codecs(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO / "checkpoints" / "vlanet-shapes-sta")
-    parser.add_argument("--videos", type=int, default=20, help="N Shapes-STA videos of the split (default 20)")
-    parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
-    parser.add_argument(
-        "--split", default="test", choices=("test", "val"), help="val to choose a model, test to report"
-    )
+    add_probe_arguments(parser, split="test", videos=20)
     parser.add_argument(
         "--noise-control",
         action="store_true",
         help="also re-render each video in memory with other pixel noise and report the same figures for it",
     )
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--out", type=Path, help="also write the JSON here")
-    args = parser.parse_args(argv)
     started = time.perf_counter()
-    predictor = load_checked_predictor(parser, args)
+    args, predictor = parse_and_load(parser, argv)
     with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
         indices = range(args.first, args.first + args.videos)
         report = compare_codecs(predictor, indices, Path(folder), split=args.split, noise_control=args.noise_control)
     report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_report(report, args.out)
     return 0 if all(c["target_met"] for c in report["codecs"].values()) else 1
 
 

@@ -22,7 +22,6 @@ Prints one JSON object.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -36,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import load_checked_predictor  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.report_output import emit_report  # noqa: E402
 from benchmarks.robustness import (  # noqa: E402
     SAME_MOMENT_IOU,
     SIZE,
@@ -126,25 +126,16 @@ def attribute(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=REPO / "checkpoints" / "vlanet-shapes-sta")
-    parser.add_argument("--videos", type=int, default=20, help="N Shapes-STA videos of the split (default 20)")
-    parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
-    parser.add_argument("--split", default="val", choices=("test", "val"))
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--out", type=Path, help="also write the JSON here")
-    args = parser.parse_args(argv)
+    add_probe_arguments(parser, split="val", videos=20)
     started = time.perf_counter()
-    predictor = load_checked_predictor(parser, args)
+    args, predictor = parse_and_load(parser, argv)
     if predictor.config.get("backbone", {}).get("name") != "default":
         parser.error(f"{args.model} does not read the default backbone's features")
     with tempfile.TemporaryDirectory(prefix="vmr-attribution-") as folder:
         indices = range(args.first, args.first + args.videos)
         report = attribute(predictor, indices, Path(folder), split=args.split)
     report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    emit_report(report, args.out)
     return 0
 
 

@@ -3,16 +3,13 @@ attribution on one short video with the shipped VLANet (repairing every column m
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from benchmarks.robustness import file_codecs
 from benchmarks.robustness_attribution import channel_groups, repaired
+from tests.shipped_vlanet import shipped_vlanet_for_codecs
 from vlanet_core.features.types import VideoFeatures
-
-CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "vlanet-shapes-sta"
 
 
 def _features(values, duration: float | None = None) -> VideoFeatures:
@@ -49,14 +46,9 @@ def test_repaired_copies_the_columns_over_the_shared_steps_only():
 
 @pytest.mark.slow  # one 15.5-s clip written as mp4v and webm, ~30 queries x 14 groups x 3 forms
 def test_attribution_on_one_video(tmp_path):
-    if not (CHECKPOINT / "config.json").is_file():
-        pytest.skip(f"no trained VLANet checkpoint at {CHECKPOINT}")
-    if not file_codecs():
-        pytest.skip("this OpenCV build writes neither mp4v nor webm")
     from benchmarks.robustness_attribution import attribute
-    from vlanet_core.predictor import Predictor
 
-    predictor = Predictor.from_pretrained(CHECKPOINT, device="cpu")
+    predictor = shipped_vlanet_for_codecs()
     report = attribute(predictor, [18], tmp_path, split="test")
     queries = report["queries"]
     assert queries >= 2 and report["videos"] == ["test_00018"]

@@ -3,16 +3,14 @@ and decoded again (``benchmarks/robustness.py`` on two videos)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from benchmarks.robustness import AGREEMENT_TARGET, compare_codecs, file_codecs, step_cosines
+from benchmarks.robustness import AGREEMENT_TARGET, compare_codecs, step_cosines
+from tests.shipped_vlanet import shipped_vlanet_for_codecs
 from vlanet_core.features.types import VideoFeatures
 
 SHORT_VIDEOS = [18, 7]  # the two shortest of the first 40 test videos (15.5 s and 18 s; 6 queries): a quick test
-CHECKPOINT = Path(__file__).resolve().parents[1] / "checkpoints" / "vlanet-shapes-sta"
 
 
 def _features(values) -> VideoFeatures:
@@ -30,13 +28,7 @@ def test_step_cosines():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """``compare_codecs`` of the shipped VLANet on two short test videos, computed once for the tests below."""
-    if not (CHECKPOINT / "config.json").is_file():
-        pytest.skip(f"no trained VLANet checkpoint at {CHECKPOINT} (train it with vlanet_core.training.train)")
-    if not file_codecs():
-        pytest.skip("this OpenCV build writes neither mp4v nor webm")
-    from vlanet_core.predictor import Predictor
-
-    predictor = Predictor.from_pretrained(CHECKPOINT, device="cpu")
+    predictor = shipped_vlanet_for_codecs()
     return compare_codecs(predictor, SHORT_VIDEOS, tmp_path_factory.mktemp("codecs"), noise_control=True)
 
 
