@@ -11,7 +11,7 @@ from vlanet_core.features.types import VideoFeatures
 from vlanet_core.models.base import ModelOutput, MomentModel, SupervisedBatch, WeakBatch
 from vlanet_core.training.batching import Collator, SupervisedPair, TextCache, WeakPair
 from vlanet_core.training.data import SplitData, supervised_view, weak_view
-from vlanet_core.training.trainer import TrainConfig, Trainer, scheduled_lr
+from vlanet_core.training.trainer import TrainConfig, Trainer, add_input_noise, scheduled_lr
 
 
 @dataclass
@@ -147,3 +147,38 @@ def test_cosine_schedule_sets_each_steps_learning_rate(tmp_path):
     assert torch.isfinite(model.lin.weight).all()
     with pytest.raises(ValueError, match="lr_schedule"):
         Trainer(SpyModel(), view.pairs, collate, TrainConfig(lr_schedule="step"), tmp_path / "other")
+
+
+def test_input_noise_touches_real_steps_only_and_every_form_alike():
+    video = torch.zeros(2, 5, 3)
+    mask = torch.tensor([[True, True, True, False, False], [True] * 5])
+    words, word_mask = torch.zeros(2, 2, 4), torch.ones(2, 2, dtype=torch.bool)
+    batch = WeakBatch(video.clone(), mask, words, word_mask, torch.arange(2))
+    batch.video_alt = torch.ones(2, 5, 3) * mask[..., None]
+    batch.video_reversed = torch.zeros(2, 5, 3)
+    add_input_noise(batch, 0.5, np.random.default_rng(0))
+    noise = batch.video
+    assert torch.all(noise[0, 3:] == 0)  # padding stays 0
+    assert torch.all(noise[mask] != 0) and 0.2 < float(noise[mask].std()) < 0.9
+    assert torch.allclose(batch.video_alt - torch.ones(2, 5, 3) * mask[..., None], noise)  # the same draw
+    assert torch.allclose(batch.video_reversed[0, :3], noise[0, :3].flip(0))  # reversed within the real steps
+    assert torch.allclose(batch.video_reversed[1], noise[1].flip(0))
+    assert torch.all(batch.video_reversed[0, 3:] == 0)
+
+
+def test_trainer_adds_input_noise_only_when_asked(tmp_path):
+    view = weak_view(make_split())
+
+    def first_video(noise):
+        torch.manual_seed(0)
+        model = SpyModel()
+        collate = Collator(view.videos, view.sentences, TextCache(FakeEncoder()))
+        config = TrainConfig(epochs=1, batch_size=4, input_noise=noise)
+        Trainer(model, view.pairs, collate, config, tmp_path / f"run{noise}").fit()
+        return model.seen[0].video, model.seen[0].video_mask
+
+    clean, mask = first_video(0.0)
+    noisy, _ = first_video(0.3)
+    difference = (noisy - clean)[mask]
+    assert torch.all((noisy - clean)[~mask] == 0)
+    assert 0.15 < float(difference.std()) < 0.45

@@ -236,6 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         help="variant feature stores of train videos (python -m vlanet_core.features.variant_store): each batch "
         "draws a video's features from its original and its variants, e.g. the clip written as mp4v and decoded",
     )
+    parser.add_argument(
+        "--input-noise",
+        type=float,
+        default=0.0,
+        metavar="SIGMA",
+        help="Gaussian noise of this sigma added to the standardised video features of each training batch "
+        "(augmentation toward answers that survive small input changes); 0 = off",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
@@ -338,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         max_steps_per_epoch=args.max_steps_per_epoch,
         lr_schedule=args.lr_schedule,
+        input_noise=args.input_noise,
     )
 
     def validate(m: MomentModel) -> dict[str, float]:
