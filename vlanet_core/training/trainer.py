@@ -78,7 +78,7 @@ class EpochResult:
     val: dict[str, float] | None = None
 
 
-def add_input_noise(batch: Any, sigma: float, rng: np.random.Generator) -> None:
+def add_input_noise(batch: WeakBatch, sigma: float, rng: np.random.Generator) -> None:
     """Add N(0, sigma^2) to every standardised video form of ``batch`` in place, on real steps only (padding stays 0).
 
     One draw per batch, shared by the forms (``video``, ``video_alt``, ``video_reversed``: the reversed form gets
@@ -89,9 +89,9 @@ def add_input_noise(batch: Any, sigma: float, rng: np.random.Generator) -> None:
     noise = torch.from_numpy(rng.standard_normal(tuple(video.shape)).astype(np.float32)).to(video.device)
     noise = noise.to(video.dtype) * float(sigma) * mask
     batch.video = video + noise
-    if getattr(batch, "video_alt", None) is not None:
+    if batch.video_alt is not None:
         batch.video_alt = batch.video_alt + noise
-    if getattr(batch, "video_reversed", None) is not None:
+    if batch.video_reversed is not None:
         lengths = batch.video_mask.sum(1)
         flipped = torch.zeros_like(noise)
         for i, n in enumerate(lengths.tolist()):
