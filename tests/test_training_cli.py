@@ -92,6 +92,9 @@ def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
         main([*common, "--data", "charades", "--feature-std-pooling", "type"])
     with pytest.raises(SystemExit, match="PART=number"):
         main([*common, "--feature-gain", "slope=steep"])
+    for sigma in ("-0.1", "nan"):
+        with pytest.raises(SystemExit, match="--input-noise must be a sigma >= 0"):
+            main([*common, "--input-noise", sigma])
     assert not (tmp_path / "cache").exists()
 
 

@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
+    if not args.input_noise >= 0:  # also refuses nan
+        raise SystemExit(f"--input-noise must be a sigma >= 0, got {args.input_noise}")
     try:  # refused before any data is read
         gains = {k: float(v) for k, v in parse_key_values(args.feature_gain, "--feature-gain").items()}
     except (TypeError, ValueError):
