@@ -51,7 +51,8 @@ def _upload(page, clip: Path, tries: int = 3) -> None:
 
     The page's text can be on screen before the upload component's change handler is attached; a file set in that
     moment is dropped (seen once in a full CI run: no <video> after 60 s, while the same test alone passed 3 of 3).
-    So the upload is repeated, at most ``tries`` times, 20 s apart; a clip that never shows still fails the test.
+    So the upload is repeated, at most ``tries`` times, each try waiting up to 20 s for the player; a clip that never
+    shows still fails the test.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
