@@ -148,6 +148,8 @@ def test_surrogate_comparison(report):
     assert sur["cascade_inputs"]["all_proposals"] == sur["groups_K"] * sur["scales_L"] > sur["groups_K"]
     assert _positive(sur["per_query"]["speedup_p50"]) and _positive(sur["batch_scoring"]["speedup"])
     assert sur["batch_scoring"]["videos_x_queries"] == [2, 2]
+    load = sur["flops_per_query"]  # every K x L window through the cascade costs more arithmetic than K surrogates
+    assert 0 < load["surrogate_mflop"] < load["all_proposals_mflop"] and load["ratio"] > 1
 
 
 def test_targets_listed_with_their_direction(report):

@@ -4,12 +4,16 @@ The twin model is rebuilt from the checkpoint's config with ``use_surrogate=Fals
 (the flag adds or removes no parameter), so the two differ only in how many proposals enter the cascade: K
 surrogates, or all K x L windows.
 
-Two figures, because they answer different questions:
+Three figures, because they answer different questions:
 - ``per_query``: ``Predictor.predict`` for one query on one clip (what the app does). On a 30-s clip the cascade
   is a small part of a query's time (text encoding, proposal features, NMS and the inspector's stages are shared),
   so the speed-up here is modest;
 - ``batch_scoring``: ``model.similarity`` of B videos x B queries (every pair, as the contrastive loss and a
   corpus search score them), where the cascade dominates and the K vs K x L difference shows in full.
+- ``flops_per_query``: the floating-point operations of one ``predict`` (matrix products, linear layers and GRUs,
+  as ``torch.utils.flop_counter`` counts them; element-wise work is not counted), averaged over the queries: the
+  paper's "lower computation load" itself, free of the per-operator dispatch time that dominates a small query's
+  wall clock on a CPU.
 The speed-up is (all-proposal time) / (surrogate time) of the medians; calls of the two models alternate so that a
 change in machine load touches both alike.
 """
@@ -60,6 +64,24 @@ def per_query(
     return {"surrogate": a, "all_proposals": b, "speedup_p50": _speedup(a["p50"], b["p50"])}
 
 
+def predict_flops(predictor: Predictor, features: VideoFeatures, query: str) -> int:
+    """Floating-point operations of one ``predictor.predict(query, features)`` as ``FlopCounterMode`` counts them."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        predictor.predict(query, features)
+    return int(counter.get_total_flops())
+
+
+def flops_per_query(
+    surrogate: Predictor, every: Predictor, features: VideoFeatures, queries: Sequence[str]
+) -> dict[str, Any]:
+    """Mean counted MFLOP of one query for both predictors, and their ratio (all proposals / surrogate)."""
+    a = float(np.mean([predict_flops(surrogate, features, q) for q in queries]))
+    b = float(np.mean([predict_flops(every, features, q) for q in queries]))
+    return {"surrogate_mflop": round(a / 1e6, 3), "all_proposals_mflop": round(b / 1e6, 3), "ratio": _speedup(a, b)}
+
+
 def batch_scoring(
     surrogate: Predictor, every: Predictor, features: VideoFeatures, queries: Sequence[str], batch: int, runs: int
 ) -> dict[str, Any]:
@@ -108,6 +130,7 @@ def surrogate_comparison(
     groups, scales = (int(v) for v in spans.shape[1:3])
     query = per_query(predictor, every, features, queries)
     scoring = batch_scoring(predictor, every, features, queries, batch, runs)
+    load = flops_per_query(predictor, every, features, queries)
     return {
         "model": predictor.name,
         "feature_steps": int(features.features.shape[0]),
@@ -116,6 +139,7 @@ def surrogate_comparison(
         "cascade_inputs": {"surrogate": groups, "all_proposals": groups * scales},
         "per_query": query,
         "batch_scoring": scoring,
+        "flops_per_query": load,
         "target_speedup": SPEEDUP_TARGET,
         "per_query_target_met": query["speedup_p50"] >= SPEEDUP_TARGET,
         "batch_scoring_target_met": scoring["speedup"] >= SPEEDUP_TARGET,
