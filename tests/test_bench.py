@@ -193,3 +193,21 @@ def test_cli_rejects_bad_arguments(tmp_path):
         main(["--checkpoints", str(tmp_path / "missing")])
     with pytest.raises(SystemExit):
         main(["--checkpoints", str(tmp_path), "--skip", "everything"])
+
+
+def test_surrogate_model_chosen_by_checkpoint_name_only(checkpoint_root):
+    from vlanet_core.bench.run import surrogate_predictor
+    from vlanet_core.checkpoint import list_checkpoints
+
+    checkpoints = list_checkpoints(checkpoint_root)
+    named = surrogate_predictor(
+        BenchOptions(checkpoints=checkpoint_root, surrogate_model="vlanet-shapes-sta"), checkpoints, None
+    )
+    assert named.config["model"] == "vlanet"
+    fallback = object()
+    with pytest.raises(ValueError, match="not a VLANet"):
+        surrogate_predictor(BenchOptions(checkpoints=checkpoint_root, surrogate_model="random"), checkpoints, fallback)
+    for bad in ("missing", "../checkpoints/vlanet-shapes-sta", str(checkpoint_root / "vlanet-shapes-sta")):
+        with pytest.raises(ValueError, match="no checkpoint named"):
+            surrogate_predictor(BenchOptions(checkpoints=checkpoint_root, surrogate_model=bad), checkpoints, named)
+    assert surrogate_predictor(BenchOptions(checkpoints=checkpoint_root), checkpoints, named) is named

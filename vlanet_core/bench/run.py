@@ -41,6 +41,7 @@ class BenchOptions:
     train_models: tuple[str, ...] = ()  # empty: every trainable model
     surrogate_batch: int = 16  # B videos x B queries for the batch-scoring comparison
     surrogate_runs: int = 3
+    surrogate_model: str | None = None  # checkpoint name for the surrogate figures; None: the end-to-end model
     skip: tuple[str, ...] = ()
     threads: int = 1  # torch threads: 1 keeps figures comparable on a shared machine
 
@@ -128,17 +129,30 @@ def run_bench(options: BenchOptions, clip: Path | None = None, train_split: Any 
         _section(report, "training", options, lambda: _training(options, checkpoints, train_split))
 
         def surrogate_figures() -> dict[str, Any]:
-            if predictor is None or predictor.config["model"] != "vlanet":
-                raise ValueError(f"no VLANet checkpoint in {options.checkpoints}")
-            features = predictor.encode_video(clip)
+            chosen = surrogate_predictor(options, checkpoints, predictor)
+            features = chosen.encode_video(clip)
             return surrogate.surrogate_comparison(
-                predictor, features, queries, options.surrogate_batch, options.surrogate_runs
+                chosen, features, queries, options.surrogate_batch, options.surrogate_runs
             )
 
         _section(report, "surrogate", options, surrogate_figures)
     report["targets"] = targets(report)
     report["wall_s"] = round(time.perf_counter() - started, 2)
     return report
+
+
+def surrogate_predictor(options: BenchOptions, checkpoints: dict[str, Path], default: Any) -> Any:
+    """The predictor the surrogate figures use: ``options.surrogate_model`` (a name among ``checkpoints``, never a
+    path) or ``default``; a VLANet either way."""
+    from vlanet_core.predictor import Predictor
+
+    name = options.surrogate_model
+    if name is not None and name not in checkpoints:
+        raise ValueError(f"no checkpoint named {name!r} in {options.checkpoints}; shipped: {sorted(checkpoints)}")
+    chosen = Predictor.from_pretrained(checkpoints[name]) if name is not None else default
+    if chosen is None or chosen.config["model"] != "vlanet":
+        raise ValueError(f"{name or 'the end-to-end model'}: not a VLANet checkpoint in {options.checkpoints}")
+    return chosen
 
 
 def _features(clip: Path, options: BenchOptions, predictor: Any = None) -> dict[str, Any]:
@@ -216,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--skip", default="", help=f"comma-separated sections to leave out: {', '.join(SECTIONS)}")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument(
+        "--surrogate-model", help=f"checkpoint name for the surrogate figures (default: {PREFERRED_MODEL})"
+    )
     args = parser.parse_args(argv)
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     unknown = sorted(set(skip) - set(SECTIONS))
@@ -225,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such folder: {args.checkpoints}")
     if args.threads < 1:
         parser.error("--threads must be >= 1")
-    overrides = {"checkpoints": args.checkpoints, "skip": skip, "threads": args.threads}
+    overrides = {
+        "checkpoints": args.checkpoints,
+        "skip": skip,
+        "threads": args.threads,
+        "surrogate_model": args.surrogate_model,
+    }
     options = BenchOptions.quick(**overrides) if args.quick else BenchOptions(**overrides)
     report = run_bench(options)
     text = json.dumps(report, indent=2)
