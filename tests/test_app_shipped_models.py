@@ -20,6 +20,7 @@ SHIPPED = [
     "cimha-shapes-sta",
     "prior-only-shapes-sta",
     "vlanet-all-proposals-shapes-sta",
+    "vlanet-3scale-shapes-sta",
 ]
 
 pytestmark = pytest.mark.slow
