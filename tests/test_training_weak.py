@@ -147,6 +147,9 @@ def test_cosine_schedule_sets_each_steps_learning_rate(tmp_path):
     assert torch.isfinite(model.lin.weight).all()
     with pytest.raises(ValueError, match="lr_schedule"):
         Trainer(SpyModel(), view.pairs, collate, TrainConfig(lr_schedule="step"), tmp_path / "other")
+    for sigma in (-0.1, float("nan")):  # refused, not silently trained without noise
+        with pytest.raises(ValueError, match="input_noise"):
+            Trainer(SpyModel(), view.pairs, collate, TrainConfig(input_noise=sigma), tmp_path / "other")
 
 
 def test_input_noise_touches_real_steps_only_and_every_form_alike():

@@ -42,7 +42,14 @@ from vlanet_core.training.data import (
 from vlanet_core.training.evaluate import evaluate_split
 from vlanet_core.training.feature_stats import STD_POOLINGS, feature_statistics
 from vlanet_core.training.negatives import NegativeSampler
-from vlanet_core.training.trainer import LR_SCHEDULES, TrainConfig, Trainer, distributed_context, seed_everything
+from vlanet_core.training.trainer import (
+    LR_SCHEDULES,
+    TrainConfig,
+    Trainer,
+    check_input_noise,
+    distributed_context,
+    seed_everything,
+)
 
 # WSRA's paper averages GPT-2 blocks; our stand-in is MiniLM's layer average. The others use GloVe as their papers.
 DEFAULT_TEXT_ENCODER = {"wsra": "minilm"}
@@ -247,8 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    if not args.input_noise >= 0:  # also refuses nan
-        raise SystemExit(f"--input-noise must be a sigma >= 0, got {args.input_noise}")
+    try:  # refused before any data is read
+        check_input_noise(args.input_noise)
+    except ValueError as err:
+        raise SystemExit(f"--input-noise must be a sigma >= 0, got {args.input_noise}") from err
     try:  # refused before any data is read
         gains = {k: float(v) for k, v in parse_key_values(args.feature_gain, "--feature-gain").items()}
     except (TypeError, ValueError):

@@ -99,6 +99,13 @@ def add_input_noise(batch: WeakBatch, sigma: float, rng: np.random.Generator) ->
         batch.video_reversed = batch.video_reversed + flipped
 
 
+def check_input_noise(sigma: float) -> float:
+    """``sigma`` when it is a valid ``TrainConfig.input_noise`` (a number >= 0), else ValueError (nan included)."""
+    if not float(sigma) >= 0:
+        raise ValueError(f"input_noise must be a sigma >= 0, got {sigma}")
+    return float(sigma)
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -137,6 +144,7 @@ class Trainer:
         if model.weak and any(type(p) is not WeakPair for p in pairs):
             raise TypeError("a weakly supervised model may only be trained on WeakPair (video, sentence) pairs")
         scheduled_lr(config, 0, 0, 1)  # an unknown schedule fails here, before any data is batched
+        check_input_noise(config.input_noise)  # a negative or nan sigma would silently train without noise
         self.model = model
         self.pairs = list(pairs)
         self.collate = collate
