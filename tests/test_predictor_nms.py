@@ -48,3 +48,15 @@ def test_model_threshold_is_used_and_a_given_one_overrides_it(video):
 
 def test_models_without_a_threshold_use_the_default():
     assert _predictor("whole-video").nms_threshold == DEFAULT_NMS
+
+
+def test_stage_labels_are_relabelled_in_seconds(video):
+    result = _predictor("vlanet").predict("the red circle moves to the left", video)
+    by_name = {stage.name: stage for stage in result.stages}
+    over_time = by_name["localisation over time"]
+    assert over_time.rows == [f"{t:.1f}s" for t in video.times]
+    spans = [label for stage in result.stages for label in [*stage.rows, *(stage.cols or [])] if "-" in label]
+    assert spans and all(label.endswith("s") for label in spans)  # every "a-b" step span is now in seconds
+    first = spans[0][:-1].split("-")
+    assert all(float(v) / video.step == pytest.approx(round(float(v) / video.step)) for v in first)
+    assert not any(stage.rows is other.rows for stage in result.stages for other in result.stages if other is not stage)

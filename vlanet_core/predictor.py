@@ -158,27 +158,38 @@ class Predictor:
             tokens=list(text.tokens),
             times=times,
             word_time=None if out.word_time is None else np.asarray(out.word_time, dtype=np.float32),
-            stages=[_label_time_axes(stage, times, video.step) for stage in out.stages],
+            stages=_label_time_axes(out.stages, times, video.step),
             unknown_words=list(text.unknown),
         )
 
 
-def _label_time_axes(stage: AttentionStage, times: np.ndarray, step: float) -> AttentionStage:
+def _label_time_axes(stages: list[AttentionStage], times: np.ndarray, step: float) -> list[AttentionStage]:
     """Relabel in seconds: axes named "time"/"step" get each step's time; labels "a-b" (a span in feature steps,
-    as models label proposals) become "a*step-b*step s"."""
+    as models label proposals) become "a*step-b*step s". The step labels are formatted once and each distinct
+    span label once for all stages (on a 10-min clip the stages hold tens of thousands of labels)."""
     labels = [f"{t:.1f}s" for t in times]
+    spans: dict[str, str] = {}
 
     def relabel(axis_name: str, current: list[str]) -> list[str]:
         if axis_name in TIME_AXES and len(current) == len(labels):
-            return labels
-        return [_span_label(label, step) for label in current]
+            return list(labels)  # a list per stage, as before: no two stages share one
+        out = []
+        for label in current:
+            new = spans.get(label)
+            if new is None:
+                new = spans[label] = _span_label(label, step)
+            out.append(new)
+        return out
 
-    rows, cols = stage.rows, stage.cols
-    if len(stage.axis) >= 1:
-        rows = relabel(stage.axis[0], rows)
-    if len(stage.axis) >= 2 and cols is not None:
-        cols = relabel(stage.axis[1], cols)
-    return AttentionStage(stage.name, stage.weights, rows, cols, stage.axis, stage.description)
+    relabelled = []
+    for stage in stages:
+        rows, cols = stage.rows, stage.cols
+        if len(stage.axis) >= 1:
+            rows = relabel(stage.axis[0], rows)
+        if len(stage.axis) >= 2 and cols is not None:
+            cols = relabel(stage.axis[1], cols)
+        relabelled.append(AttentionStage(stage.name, stage.weights, rows, cols, stage.axis, stage.description))
+    return relabelled
 
 
 def _span_label(label: str, step: float) -> str:
