@@ -17,6 +17,7 @@ from vlanet_core.bench import BenchOptions, run_bench, targets
 from vlanet_core.bench.app_memory import offered_models, proc_memory_mb
 from vlanet_core.bench.latency import benchmark_queries, summarise
 from vlanet_core.bench.run import main
+from vlanet_core.bench.surrogate import repeated_to
 from vlanet_core.checkpoint import build_model, read_config, save_checkpoint
 from vlanet_core.data.records import Annotation
 from vlanet_core.features.bench import interleaved_medians
@@ -150,6 +151,19 @@ def test_surrogate_comparison(report):
     assert sur["batch_scoring"]["videos_x_queries"] == [2, 2]
     load = sur["flops_per_query"]  # every K x L window through the cascade costs more arithmetic than K surrogates
     assert 0 < load["surrogate_mflop"] < load["all_proposals_mflop"] and load["ratio"] > 1
+    (longer,) = sur["per_query_by_length"]  # quick(): one longer clip, 60 s
+    assert longer["seconds"] == 60.0 and longer["feature_steps"] == round(60.0 / 0.5)
+    assert _positive(longer["speedup_p50"]) and _positive(longer["surrogate_p50_s"])
+    assert "surrogate_speedup_per_query_60s" in report["targets"]
+
+
+def test_repeated_to_cycles_the_clip_steps():
+    features = np.arange(12, dtype=np.float32).reshape(3, 4)
+    clip = VideoFeatures(features=features, step=0.5, duration=1.4, backbone="default", source="a.mp4")
+    longer = repeated_to(clip, 3.0)
+    assert longer.features.shape == (6, 4) and longer.duration == 3.0 and longer.step == 0.5
+    np.testing.assert_array_equal(longer.features, np.concatenate([features, features]))
+    assert longer.backbone == "default" and longer.source == "a.mp4"
 
 
 def test_targets_listed_with_their_direction(report):

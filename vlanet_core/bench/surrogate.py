@@ -8,6 +8,9 @@ Three figures, because they answer different questions:
 - ``per_query``: ``Predictor.predict`` for one query on one clip (what the app does). On a 30-s clip the cascade
   is a small part of a query's time (text encoding, proposal features, NMS and the inspector's stages are shared),
   so the speed-up here is modest;
+- ``per_query_by_length``: the same on longer clips, made by repeating the clip's own feature steps to each length
+  (the models' cost depends on the number of steps, not on what they hold): the cascade's share of a query, and
+  so the speed-up, grows with the clip;
 - ``batch_scoring``: ``model.similarity`` of B videos x B queries (every pair, as the contrastive loss and a
   corpus search score them), where the cascade dominates and the K vs K x L difference shows in full.
 - ``flops_per_query``: the floating-point operations of one ``predict`` (matrix products, linear layers and GRUs,
@@ -62,6 +65,44 @@ def per_query(
         slow.append(timed(partial(every.predict, query, features)))
     a, b = summarise(fast), summarise(slow)
     return {"surrogate": a, "all_proposals": b, "speedup_p50": _speedup(a["p50"], b["p50"])}
+
+
+def repeated_to(features: VideoFeatures, seconds: float) -> VideoFeatures:
+    """``features`` with its steps repeated in order until the clip lasts ``seconds`` (at the same step)."""
+    steps = max(1, int(round(seconds / features.step)))
+    tiled = np.resize(features.features, (steps, features.features.shape[1]))  # cycles through the rows
+    return VideoFeatures(
+        features=np.ascontiguousarray(tiled, dtype=np.float32),
+        step=features.step,
+        duration=steps * features.step,
+        backbone=features.backbone,
+        backbone_params=dict(features.backbone_params),
+        source=features.source,
+    )
+
+
+def per_query_by_length(
+    surrogate: Predictor,
+    every: Predictor,
+    features: VideoFeatures,
+    queries: Sequence[str],
+    lengths_s: Sequence[float],
+) -> list[dict[str, Any]]:
+    """``per_query`` on the clip repeated to each of ``lengths_s`` seconds: one row per length."""
+    rows = []
+    for seconds in lengths_s:
+        longer = repeated_to(features, seconds)
+        figures = per_query(surrogate, every, longer, queries)
+        rows.append(
+            {
+                "seconds": round(longer.duration, 1),
+                "feature_steps": int(longer.features.shape[0]),
+                "surrogate_p50_s": figures["surrogate"]["p50"],
+                "all_proposals_p50_s": figures["all_proposals"]["p50"],
+                "speedup_p50": figures["speedup_p50"],
+            }
+        )
+    return rows
 
 
 def predict_flops(predictor: Predictor, features: VideoFeatures, query: str) -> int:
@@ -119,9 +160,16 @@ def batch_scoring(
 
 
 def surrogate_comparison(
-    predictor: Predictor, features: VideoFeatures, queries: Sequence[str], batch: int = 16, runs: int = 3
+    predictor: Predictor,
+    features: VideoFeatures,
+    queries: Sequence[str],
+    batch: int = 16,
+    runs: int = 3,
+    lengths_s: Sequence[float] = (),
+    length_queries: int = 10,
 ) -> dict[str, Any]:
-    """Both figures of the module doc for a loaded VLANet predictor, with the proposal counts and the target."""
+    """The figures of the module doc for a loaded VLANet predictor, with the proposal counts and the target.
+    ``lengths_s``: the longer clips of ``per_query_by_length`` (each timed on the first ``length_queries``)."""
     if not bool(getattr(predictor.model.config, "use_surrogate", False)):
         raise ValueError(f"{predictor.name}: not a VLANet model with use_surrogate on")
     every = all_proposals_twin(predictor)
@@ -131,6 +179,7 @@ def surrogate_comparison(
     query = per_query(predictor, every, features, queries)
     scoring = batch_scoring(predictor, every, features, queries, batch, runs)
     load = flops_per_query(predictor, every, features, queries)
+    by_length = per_query_by_length(predictor, every, features, list(queries)[: max(1, length_queries)], lengths_s)
     return {
         "model": predictor.name,
         "feature_steps": int(features.features.shape[0]),
@@ -138,6 +187,7 @@ def surrogate_comparison(
         "scales_L": scales,
         "cascade_inputs": {"surrogate": groups, "all_proposals": groups * scales},
         "per_query": query,
+        "per_query_by_length": by_length,
         "batch_scoring": scoring,
         "flops_per_query": load,
         "target_speedup": SPEEDUP_TARGET,
