@@ -88,11 +88,13 @@ def per_query_by_length(
     queries: Sequence[str],
     lengths_s: Sequence[float],
 ) -> list[dict[str, Any]]:
-    """``per_query`` on the clip repeated to each of ``lengths_s`` seconds: one row per length."""
+    """``per_query`` on the clip repeated to each of ``lengths_s`` seconds: one row per length, with the counted
+    FLOP ratio (all proposals / surrogate) of its first query."""
     rows = []
     for seconds in lengths_s:
         longer = repeated_to(features, seconds)
         figures = per_query(surrogate, every, longer, queries)
+        load = flops_per_query(surrogate, every, longer, list(queries)[:1])
         rows.append(
             {
                 "seconds": round(longer.duration, 1),
@@ -100,6 +102,7 @@ def per_query_by_length(
                 "surrogate_p50_s": figures["surrogate"]["p50"],
                 "all_proposals_p50_s": figures["all_proposals"]["p50"],
                 "speedup_p50": figures["speedup_p50"],
+                "mflop_ratio": load["ratio"],
             }
         )
     return rows
