@@ -15,8 +15,9 @@ Prints one JSON object with these sections (seconds unless named otherwise):
   (``bench/app_memory.py``: the served app and one request per model, or ``--quick``: demo + preload);
 - ``training``: pairs per second of each trainable model through the real trainer code on a Shapes-STA train
   subset (``bench/training_speed.py``);
-- ``surrogate``: VLANet with surrogate selection against the same weights scoring all K x L proposals, per query,
-  for batch scoring and in counted floating-point operations per query (``bench/surrogate.py``), on the preferred
+- ``surrogate``: VLANet with surrogate selection against the same weights scoring all K x L proposals, per query
+  (on the clip and on it repeated to 2 and 10 minutes), for batch scoring and in counted floating-point operations
+  per query (``bench/surrogate.py``), on the preferred
   model or the checkpoint named by ``--surrogate-model``;
 - ``targets``: each figure beside the issue's bar (end to end <= 1.5 x decode-only and <= 1.0 s, repeat query
   <= 100 ms, app < 1.5 GB, surrogate speed-up >= 2) with ``met``;
