@@ -56,11 +56,12 @@ def word_time_map(video_query: np.ndarray, spans: np.ndarray, num_steps: int) ->
 
     Each proposal's row is spread over the steps it covers ``[start, end)``; where proposals overlap the rows are
     averaged; steps covered by none get 0. Computed with running sums over the proposals' starts and ends, so time
-    and memory grow with N + T, not N x T (a 10-min clip has about 1,200 steps and, with all proposals, 3,600 rows).
+    and memory grow with N + T, not N x T (a 10-min clip has 1,200 steps and, with all proposals of the three-scale
+    model, 1,785 rows). Step s is covered iff ceil(start) <= s < ceil(end).
     """
     values = np.asarray(video_query, dtype=np.float64)
-    bounds = np.clip(np.ceil(np.asarray(spans, dtype=np.float64)), 0, num_steps).astype(np.int64)  # step s is
-    start, end = bounds[:, 0], np.maximum(bounds[:, 1], bounds[:, 0])  # covered iff ceil(start) <= s < ceil(end)
+    bounds = np.clip(np.ceil(np.asarray(spans, dtype=np.float64)), 0, num_steps).astype(np.int64)
+    start, end = bounds[:, 0], np.maximum(bounds[:, 1], bounds[:, 0])  # an empty or reversed span covers nothing
     change = np.zeros((num_steps + 1, values.shape[1]), dtype=np.float64)
     np.add.at(change, start, values)
     np.add.at(change, end, -values)
