@@ -42,6 +42,8 @@ def test_features_and_answers_survive_compression(report):
         assert figures["mean_step_cosine"] >= 0.95, (label, figures)
         assert figures["mean_model_input_cosine"] >= 0.98, (label, figures)
         assert figures["mean_top1_iou"] >= 0.6, (label, figures["disagreements"])
+        shares = figures["top1_iou_at_least"]  # looser overlaps can only hold for more queries than the exact one
+        assert shares["0.5"] >= shares["0.7"] >= shares["0.9"] >= figures["top1_agreement"], (label, shares)
 
 
 @pytest.mark.slow
@@ -63,3 +65,10 @@ def test_the_noise_control_is_reported_beside_the_codecs(report):
 def test_exact_top1_survives_compression(report):
     for label, figures in report["codecs"].items():
         assert figures["top1_agreement"] >= AGREEMENT_TARGET, (label, figures["disagreements"])
+
+
+def test_overlap_shares():
+    from benchmarks.robustness import overlap_shares
+
+    assert overlap_shares([1.0, 0.95, 0.6, 0.0]) == {"0.5": 0.75, "0.7": 0.5, "0.9": 0.5}
+    assert overlap_shares([]) == {"0.5": 0.0, "0.7": 0.0, "0.9": 0.0}
