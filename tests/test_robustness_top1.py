@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.robustness import AGREEMENT_TARGET, compare_codecs, step_cosines
+from benchmarks.robustness import AGREEMENT_TARGET, compare_codecs, overlap_shares, step_cosines
 from tests.shipped_vlanet import shipped_vlanet_for_codecs
 from vlanet_core.features.types import VideoFeatures
 
@@ -68,7 +68,5 @@ def test_exact_top1_survives_compression(report):
 
 
 def test_overlap_shares():
-    from benchmarks.robustness import overlap_shares
-
     assert overlap_shares([1.0, 0.95, 0.6, 0.0]) == {"0.5": 0.75, "0.7": 0.5, "0.9": 0.5}
     assert overlap_shares([]) == {"0.5": 0.0, "0.7": 0.0, "0.9": 0.0}
