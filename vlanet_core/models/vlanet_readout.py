@@ -65,11 +65,9 @@ def word_time_map(video_query: np.ndarray, spans: np.ndarray, num_steps: int) ->
     change = np.zeros((num_steps + 1, values.shape[1]), dtype=np.float64)
     np.add.at(change, start, values)
     np.add.at(change, end, -values)
-    counts = np.zeros(num_steps + 1, dtype=np.float64)
-    np.add.at(counts, start, 1.0)
-    np.add.at(counts, end, -1.0)
+    covering = np.bincount(start, minlength=num_steps + 1) - np.bincount(end, minlength=num_steps + 1)
     total = np.cumsum(change, axis=0)[:num_steps]  # (T, M)
-    count = np.rint(np.cumsum(counts)[:num_steps])[:, None]
+    count = np.cumsum(covering)[:num_steps, None]  # proposals covering each step
     return (total / np.maximum(count, 1.0)).T.astype(np.float32)
 
 
