@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -71,14 +72,7 @@ def repeated_to(features: VideoFeatures, seconds: float) -> VideoFeatures:
     """``features`` with its steps repeated in order until the clip lasts ``seconds`` (at the same step)."""
     steps = max(1, int(round(seconds / features.step)))
     tiled = np.resize(features.features, (steps, features.features.shape[1]))  # cycles through the rows
-    return VideoFeatures(
-        features=np.ascontiguousarray(tiled, dtype=np.float32),
-        step=features.step,
-        duration=steps * features.step,
-        backbone=features.backbone,
-        backbone_params=dict(features.backbone_params),
-        source=features.source,
-    )
+    return replace(features, features=np.ascontiguousarray(tiled, dtype=np.float32), duration=steps * features.step)
 
 
 def per_query_by_length(
