@@ -46,6 +46,7 @@ ABLATIONS = [
     {"use_masking": False},
     {"share_params": False},
     {"rank_on_logits": False, "beta": 0.1},
+    {"reward_complement": 2.0},
 ]
 
 
@@ -69,6 +70,33 @@ def test_every_variant_trains_and_infers(overrides):
         assert result.proposals.min() >= 0 and result.proposals.max() <= 1 + 1e-9
         assert np.isfinite(result.scores).all() and result.word_time.shape == (count, steps)
         assert {s.name for s in result.stages} >= {"proposal confidence", "textual decoder: words -> frames"}
+
+
+def _complement_losses(model: SCN, video: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    batch = _batch(seed=3, batch=video.shape[0], steps=video.shape[1])
+    from vlanet_core.models import scn_parts as parts
+
+    vocab, ids = parts.batch_vocabulary(batch.words, batch.word_mask)
+    mask = torch.ones(video.shape[:2], dtype=torch.bool)
+    use = batch.word_mask.clone()
+    return model._complement_reconstruction(video, mask, start, end, batch.words, batch.word_mask, vocab, ids, use)
+
+
+def test_complement_reward_sees_only_the_steps_outside_each_proposal():
+    torch.manual_seed(0)
+    model = SCN(_small(reward_complement=1.0, dropout=0.0)).eval()
+    video = torch.randn(2, 18, FEATURES)
+    start, end = torch.tensor([[2, 5], [0, 9]]), torch.tensor([[6, 12], [17, 14]])  # inclusive; [0, 17] = all
+    before = _complement_losses(model, video, start, end)
+    assert before.shape == (2, 2) and torch.isfinite(before).all()
+    inside = video.clone()
+    inside[0, 2:7] += 5.0  # inside the first video's first proposal only
+    changed = _complement_losses(model, inside, start, end)
+    assert torch.allclose(changed[0, 0], before[0, 0], atol=1e-5)  # hidden from its own complement
+    assert not torch.allclose(changed[0, 1], before[0, 1], atol=1e-3)  # the second proposal's rest holds them
+    # a proposal as long as the clip has no rest: it falls back to the whole clip instead of an empty attention
+    whole = torch.tensor([[0, 0]]), torch.tensor([[17, 17]])
+    assert torch.isfinite(_complement_losses(model, video[1:], *whole)).all()
 
 
 def test_n_update_counts_training_steps_and_survives_a_checkpoint(tmp_path):
