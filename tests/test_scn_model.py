@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from vlanet_core.errors import FeatureSizeError
+from vlanet_core.models import scn_parts as parts
 from vlanet_core.models.base import WeakBatch
 from vlanet_core.models.scn import SCN, SCNConfig
 from vlanet_core.registry import MODELS
@@ -74,8 +75,6 @@ def test_every_variant_trains_and_infers(overrides):
 
 def _complement_losses(model: SCN, video: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
     batch = _batch(seed=3, batch=video.shape[0], steps=video.shape[1])
-    from vlanet_core.models import scn_parts as parts
-
     vocab, ids = parts.batch_vocabulary(batch.words, batch.word_mask)
     mask = torch.ones(video.shape[:2], dtype=torch.bool)
     use = batch.word_mask.clone()

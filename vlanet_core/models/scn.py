@@ -61,10 +61,10 @@ words as well as the whole event does, so the paper's rewards cannot ask for the
 proposals are ranked by ``L_rec(proposal) - w * L_rec(rest of the clip)``: the same completion module, run without
 gradient on the clip with the proposal's steps hidden, so a proposal that leaves part of the event outside is
 ranked down (the idea of the complement as a negative of later weakly supervised work). The module is still trained
-on the proposals only (eqs. 6-7). Measured with the shipped checkpoint's completion module on 8 random candidates
-of each of the first 200 val videos' queries (one-off script): within-query rank correlation of the reward with
-the candidates' IoU 0.267 (w = 0) / 0.276 (w = 2); IoU of the best-rewarded candidate 0.296 / 0.322, and
-at least 0.5 for 26.8% / 31.4% of the queries (random candidates: mean IoU 0.209).
+on the proposals only (eqs. 6-7). Measured with the previous checkpoint's (w = 0) completion module on 8 random
+candidates of each of the first 200 val videos' queries (one-off script): within-query rank correlation of the
+reward with the candidates' IoU 0.267 (w = 0) / 0.276 (w = 2); IoU of the best-rewarded candidate 0.296 / 0.322,
+and at least 0.5 for 26.8% / 31.4% of the queries (random candidates: mean IoU 0.209).
 Trained from scratch with the recipe above and w = 2 (16 x 200 updates, seed 0), the best val epoch (R1@0.5 0.385
 against 0.338 without) scored test R1@0.5 35.0 (R1@0.3 54.9, mIoU 35.1) against 28.2: the checkpoint shipped since
 2026-12-07. Its top-1 takes the shortest ratio for 63% of val queries (73% without) and its mean length matches
