@@ -95,6 +95,9 @@ def test_bad_backbone_params_are_refused_before_any_data_is_read(tmp_path):
     for sigma in ("-0.1", "nan"):
         with pytest.raises(SystemExit, match="--input-noise must be a sigma >= 0"):
             main([*common, "--input-noise", sigma])
+    for decay in ("1.0", "-0.5", "nan"):
+        with pytest.raises(SystemExit, match="--ema-decay must be in"):
+            main([*common, "--ema-decay", decay])
     assert not (tmp_path / "cache").exists()
 
 

@@ -251,9 +251,19 @@ def main(argv: list[str] | None = None) -> int:
         help="Gaussian noise of this sigma added to the standardised video features of each training batch "
         "(augmentation toward answers that survive small input changes); 0 = off",
     )
+    parser.add_argument(
+        "--ema-decay",
+        type=float,
+        default=0.0,
+        metavar="DECAY",
+        help="validate and save an exponential moving average of the weights (per optimiser step, e.g. 0.998) "
+        "instead of the raw weights; 0 = off",
+    )
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
+    if not 0.0 <= args.ema_decay < 1.0:  # refused before any data is read
+        raise SystemExit(f"--ema-decay must be in [0, 1), got {args.ema_decay}")
     try:  # refused before any data is read
         check_input_noise(args.input_noise)
     except ValueError as err:
@@ -358,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         max_steps_per_epoch=args.max_steps_per_epoch,
         lr_schedule=args.lr_schedule,
         input_noise=args.input_noise,
+        ema_decay=args.ema_decay,
     )
 
     def validate(m: MomentModel) -> dict[str, float]:
