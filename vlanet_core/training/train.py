@@ -50,6 +50,7 @@ from vlanet_core.training.trainer import (
     distributed_context,
     seed_everything,
 )
+from vlanet_core.training.weight_average import check_decay
 
 # WSRA's paper averages GPT-2 blocks; our stand-in is MiniLM's layer average. The others use GloVe as their papers.
 DEFAULT_TEXT_ENCODER = {"wsra": "minilm"}
@@ -262,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
-    if not 0.0 <= args.ema_decay < 1.0:  # refused before any data is read
-        raise SystemExit(f"--ema-decay must be in [0, 1), got {args.ema_decay}")
+    try:  # refused before any data is read
+        check_decay(args.ema_decay)
+    except ValueError:
+        raise SystemExit(f"--ema-decay must be in [0, 1), got {args.ema_decay}") from None
     try:  # refused before any data is read
         check_input_noise(args.input_noise)
     except ValueError as err:

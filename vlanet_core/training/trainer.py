@@ -248,11 +248,11 @@ class Trainer:
             if self.config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.optimizer.step()
-            if self.average is not None:
-                self.average.update(self.model)
             after = getattr(self.model, "after_step", None)
             if callable(after):
                 after()
+            if self.average is not None:  # after the model's own hook, so the average follows the weights it keeps
+                self.average.update(self.model)
             losses.append(float(loss.detach()))
             if step % self.config.log_every == 0:
                 bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")

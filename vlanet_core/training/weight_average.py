@@ -16,6 +16,13 @@ import torch
 from torch import nn
 
 
+def check_decay(decay: float) -> float:
+    """``decay`` when it is a valid ``TrainConfig.ema_decay`` (in [0, 1)), else ValueError (nan included)."""
+    if not 0.0 <= float(decay) < 1.0:
+        raise ValueError(f"ema_decay must be in [0, 1), got {decay}")
+    return float(decay)
+
+
 class WeightAverage:
     """``average <- decay * average + (1 - decay) * weights`` after every optimiser step.
 
@@ -25,9 +32,7 @@ class WeightAverage:
     """
 
     def __init__(self, model: nn.Module, decay: float) -> None:
-        if not 0.0 <= float(decay) < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1), got {decay}")
-        self.decay = float(decay)
+        self.decay = check_decay(decay)
         self.average = {name: p.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
 
     @torch.no_grad()
