@@ -52,7 +52,7 @@ class TrainConfig:
     # robustness section for what it gave
     input_noise: float = 0.0
     # > 0: validate and save an exponential moving average of the weights (decay per optimiser step, e.g. 0.998)
-    # instead of the raw weights; 0 = off (what the shipped models used before 2026-12-07). See ``weight_average``
+    # instead of the raw weights; 0 = off (what every shipped model used). See ``weight_average``
     ema_decay: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 

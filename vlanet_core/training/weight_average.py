@@ -2,9 +2,15 @@
 
 Weakly supervised training that learns from its own ranking (SCN's rewards, eq. 8) moves the raw weights a lot from
 one epoch to the next (the shipped SCN's val R1@0.5 went 38.5, 35.8, 37.1, 37.1, 30.9 over five epochs), so the
-epoch a run keeps is partly luck. The average of the recent weights is a steadier model (Polyak averaging);
-``TrainConfig.ema_decay`` turns it on. Only parameters are averaged: buffers (the input standardisation, SCN's
-``n_update``) are the model's own and stay as they are.
+epoch a run keeps is partly luck; averaging the recent weights (Polyak averaging) is the usual remedy, and
+``TrainConfig.ema_decay`` turns it on. Measured on SCN (shipped command, decay 0.998, README's SCN bullet) it did
+not help: the average's val R1@0.5 lagged the raw run's from the second of eight epochs on (28.3 against 34.3 at the
+eighth), so no shipped model uses it. The average starts from the initial weights with no bias correction, so
+early on it still holds a share of them (0.998^800 = 20% after 800 updates): judge it on long runs only.
+Only parameters are averaged: buffers (the input standardisation, SCN's ``n_update``) are the model's own and
+stay as they are. Hand-written rather than ``torch.optim.swa_utils.AveragedModel``: that keeps a deep copy of the
+model to evaluate, while here the average is swapped into the model the validation and saving closures already
+hold.
 """
 
 from __future__ import annotations
