@@ -44,6 +44,14 @@ def test_a_decay_outside_zero_one_is_refused(decay):
         WeightAverage(torch.nn.Linear(1, 1), decay)
 
 
+@pytest.mark.parametrize("decay", [-0.1, float("nan")])
+def test_the_trainer_refuses_a_decay_it_would_otherwise_treat_as_off(tmp_path, decay):
+    view = weak_view(make_split())
+    collate = Collator(view.videos, view.sentences, TextCache(FakeEncoder()))
+    with pytest.raises(ValueError, match="ema_decay"):
+        Trainer(SpyModel(), view.pairs, collate, TrainConfig(ema_decay=decay), tmp_path / "run")
+
+
 def _run(tmp_path, name, epochs, ema, seen, resume=False):
     view = weak_view(make_split())
     torch.manual_seed(0)

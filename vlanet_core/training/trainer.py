@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from vlanet_core.models.base import MomentModel, WeakBatch
 from vlanet_core.training.batching import WeakPair
-from vlanet_core.training.weight_average import WeightAverage
+from vlanet_core.training.weight_average import WeightAverage, check_decay
 
 STATE_FILE = "train_state.pt"
 LOG_FILE = "log.jsonl"
@@ -150,6 +150,7 @@ class Trainer:
             raise TypeError("a weakly supervised model may only be trained on WeakPair (video, sentence) pairs")
         scheduled_lr(config, 0, 0, 1)  # an unknown schedule fails here, before any data is batched
         check_input_noise(config.input_noise)  # a negative or nan sigma would silently train without noise
+        check_decay(config.ema_decay)  # a negative or nan decay would silently train without the average
         self.model = model
         self.pairs = list(pairs)
         self.collate = collate
