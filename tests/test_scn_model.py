@@ -48,6 +48,8 @@ ABLATIONS = [
     {"share_params": False},
     {"rank_on_logits": False, "beta": 0.1},
     {"reward_complement": 2.0},
+    {"reward_complement": 2.0, "complement_margin": 0.5},
+    {"complement_margin": 0.5},
 ]
 
 

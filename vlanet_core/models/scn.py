@@ -71,6 +71,13 @@ the term the same command (12 epochs) peaked at 0.324 on val and scored 26.2 on 
 (batch 32, 16 epochs, w = 0) 0.338 and 28.2; a second seed with w = 2 (12 epochs) 0.334 and 32.2. The shipped
 model's top-1 takes the shortest ratio for 63% of val queries (73% for the previous checkpoint) and its mean length
 matches the events' (6.7 s against 6.6 s; 5.4 s before); its centres fall inside the event no more often (55%).
+
+``complement_margin`` (not in the paper; 0 = off): the rewards are only as good as the completion module's sense
+of place, and eqs. 6-7 train it on the selected proposals alone, so nothing asks it to complete the words *worse*
+from the wrong part of the clip. With m > 0 a hinge ``max(0, m + L_rec(best) - L_rec(rest of the clip))`` on each
+sentence's best-ranked proposal (the idea of the hard negative of later weakly supervised work, e.g. contrastive
+proposal learning) is added to eq. 9 with weight ``complement_margin_weight``, its gradient reaching the
+completion module through both terms; ``reward_complement`` then ranks with a module trained to separate the two.
 """
 
 from __future__ import annotations
@@ -121,6 +128,11 @@ class SCNConfig:
     # not in the paper (0 = the paper's rewards): rank each proposal by L_rec(inside) - w * L_rec(rest of the video),
     # so a span that leaves part of the event outside loses reward; see the module docstring
     reward_complement: float = 0.0
+    # not in the paper (0 = off): train the completion module to complete the best-rewarded proposal's masked
+    # words at least this much better (in NLL) than the rest of its clip does, a hinge weighted by
+    # ``complement_margin_weight``; see the module docstring
+    complement_margin: float = 0.0
+    complement_margin_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.hidden_dim % self.num_heads or self.hidden_dim % 2:
@@ -129,6 +141,8 @@ class SCNConfig:
             raise ValueError("top_k must be at least 2: rewards step from 1 to 0 in steps of 1/(K-1)")
         if self.reward_complement < 0:
             raise ValueError(f"reward_complement must be >= 0, got {self.reward_complement}")
+        if self.complement_margin < 0 or self.complement_margin_weight < 0:
+            raise ValueError("complement_margin and complement_margin_weight must be >= 0")
         if not self.ratios or not all(0 < r <= 1 for r in self.ratios):
             raise ValueError(f"ratios must be a non-empty list in (0, 1], got {self.ratios}")
 
@@ -242,9 +256,16 @@ class SCN(MomentModel):
     def _complement_reconstruction(
         self, video, video_mask, start, end, shown, word_mask, vocab, targets, use
     ) -> torch.Tensor:
+        """``_rest_reconstruction`` without gradient: what ranks the proposals when only ``reward_complement``
+        is on."""
+        return self._rest_reconstruction(video, video_mask, start, end, shown, word_mask, vocab, targets, use)
+
+    def _rest_reconstruction(
+        self, video, video_mask, start, end, shown, word_mask, vocab, targets, use
+    ) -> torch.Tensor:
         """L_rec (B, K) of the masked words from the rest of each video: the whole clip with the proposal's steps
-        hidden from the attention (absolute positions kept). Used only to rank the proposals (no gradient); a
-        proposal as long as the clip falls back to the whole clip (its contrast is then 0)."""
+        hidden from the attention (absolute positions kept). A proposal as long as the clip falls back to the
+        whole clip (its contrast is then 0)."""
         b, k = start.shape
         steps = torch.arange(video.shape[1], device=video.device)
         inside = (steps >= start[..., None]) & (steps <= end[..., None])  # (B, K, T)
@@ -298,14 +319,17 @@ class SCN(MomentModel):
         rec = self._reconstruction(f, vocab, targets.repeat_interleave(k, dim=0), use.repeat_interleave(k, dim=0))
         rec = rec.view(b, k)
         ranked_by = rec.detach()
-        if cfg.reward_complement > 0:
-            rest = self._complement_reconstruction(video, video_mask, chosen_start, chosen_end, shown, word_mask,
-                                                   vocab, targets, use)  # fmt: skip
-            ranked_by = ranked_by - cfg.reward_complement * rest
+        margin = torch.zeros((), device=video.device)
+        if cfg.reward_complement > 0 or cfg.complement_margin > 0:
+            rest_of = self._rest_reconstruction if cfg.complement_margin > 0 else self._complement_reconstruction
+            rest = rest_of(video, video_mask, chosen_start, chosen_end, shown, word_mask, vocab, targets, use)
+            ranked_by = ranked_by - cfg.reward_complement * rest.detach()
+            if cfg.complement_margin > 0:
+                margin = parts.complement_hinge(rec, rest, ranked_by, cfg.complement_margin).mean()
         rewards = parts.rank_rewards(ranked_by, one_hot=not cfg.use_reward)
         scores = chosen_logits if cfg.rank_on_logits else torch.sigmoid(chosen_logits)
         ran = parts.rank_loss(scores, rewards)
-        total = (rec + cfg.beta * ran).mean()
+        total = (rec + cfg.beta * ran).mean() + cfg.complement_margin_weight * margin
         if self.training:
             self.n_update += 1
         return {
@@ -313,6 +337,7 @@ class SCN(MomentModel):
             "rec": rec.detach().mean(),
             "rank": ran.detach().mean(),
             "best_rec": rec.detach().min(1).values.mean(),
+            "margin": margin.detach(),
             "explore_p": torch.tensor(p),
         }
 

@@ -144,3 +144,11 @@ def rank_rewards(rec_losses: torch.Tensor, one_hot: bool = False) -> torch.Tenso
 def rank_loss(scores: torch.Tensor, rewards: torch.Tensor) -> torch.Tensor:
     """Eq. 8 per proposal: ``L_ran^k = -R^k log(exp(S^k) / sum_i exp(S^i))``; (B, K) scores and rewards -> (B, K)."""
     return -rewards * torch.log_softmax(scores, dim=1)
+
+
+def complement_hinge(rec: torch.Tensor, rest: torch.Tensor, ranked_by: torch.Tensor, margin: float) -> torch.Tensor:
+    """(B,) ``max(0, margin + L_rec(best) - L_rec(rest of the clip without best))`` for each sentence's
+    best-ranked proposal (lowest ``ranked_by``); ``rec``, ``rest``, ``ranked_by``: (B, K). Gradient flows into
+    ``rec`` and ``rest`` (the completion module), none through the choice of the best."""
+    best = ranked_by.detach().argmin(dim=1, keepdim=True)  # (B, 1)
+    return torch.relu(margin + rec.gather(1, best) - rest.gather(1, best)).squeeze(1)
