@@ -140,3 +140,15 @@ def test_rank_loss_is_reward_weighted_log_softmax_and_pushes_the_best_up():
     assert torch.allclose(loss, -rewards * torch.log(soft))
     loss.sum().backward()
     assert scores.grad[0, 0] < 0 < scores.grad[0, 2]  # gradient descent raises the best, lowers the worst
+
+
+def test_complement_hinge_acts_on_the_best_ranked_proposal_only_until_the_margin_holds():
+    rec = torch.tensor([[2.0, 1.0, 3.0], [1.0, 2.0, 2.0]], requires_grad=True)
+    rest = torch.tensor([[2.0, 1.2, 9.0], [5.0, 0.0, 0.0]], requires_grad=True)
+    ranked_by = torch.tensor([[0.5, 0.1, 0.9], [0.0, 1.0, 2.0]])  # best: proposal 1, then proposal 0
+    hinge = parts.complement_hinge(rec, rest, ranked_by, margin=0.5)
+    # first sentence: 0.5 + 1.0 - 1.2 = 0.3 > 0; second: 0.5 + 1.0 - 5.0 < 0, the margin already holds
+    assert torch.allclose(hinge, torch.tensor([0.3, 0.0]))
+    hinge.sum().backward()
+    assert rec.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]  # lower the best proposal's loss
+    assert rest.grad.tolist() == [[0.0, -1.0, 0.0], [0.0, 0.0, 0.0]]  # raise its complement's
