@@ -50,6 +50,7 @@ ABLATIONS = [
     {"reward_complement": 2.0},
     {"reward_complement": 2.0, "complement_margin": 0.5},
     {"complement_margin": 0.5},
+    {"proposal_in_place": True, "reward_complement": 2.0, "complement_margin": 0.5},
 ]
 
 

@@ -152,3 +152,11 @@ def complement_hinge(rec: torch.Tensor, rest: torch.Tensor, ranked_by: torch.Ten
     ``rec`` and ``rest`` (the completion module), none through the choice of the best."""
     best = ranked_by.detach().argmin(dim=1, keepdim=True)  # (B, 1)
     return torch.relu(margin + rec.gather(1, best) - rest.gather(1, best)).squeeze(1)
+
+
+def inside_mask(video_mask: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    """(B, K, T) bool: the real steps of each video (``video_mask`` (B, T)) inside each proposal ``[start, end]``
+    (B, K, inclusive step indices)."""
+    steps = torch.arange(video_mask.shape[1], device=video_mask.device)
+    inside = (steps >= start[..., None]) & (steps <= end[..., None])
+    return inside & video_mask[:, None, :]
