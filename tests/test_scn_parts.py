@@ -152,3 +152,14 @@ def test_complement_hinge_acts_on_the_best_ranked_proposal_only_until_the_margin
     hinge.sum().backward()
     assert rec.grad.tolist() == [[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]  # lower the best proposal's loss
     assert rest.grad.tolist() == [[0.0, -1.0, 0.0], [0.0, 0.0, 0.0]]  # raise its complement's
+
+
+def test_inside_mask_marks_each_proposals_real_steps():
+    video_mask = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
+    start, end = torch.tensor([[1, 0], [2, 0]]), torch.tensor([[2, 5], [5, 0]])  # inclusive
+    inside = parts.inside_mask(video_mask, start, end)
+    assert inside.shape == (2, 2, 6)
+    assert inside[0, 0].tolist() == [False, True, True, False, False, False]
+    assert inside[0, 1].all()
+    assert inside[1, 0].tolist() == [False, False, True, True, False, False]  # padding is never inside
+    assert inside[1, 1].tolist() == [True, False, False, False, False, False]
