@@ -83,7 +83,9 @@ is the whole clip with the proposal hidden, at positions the module never reads 
 from the first updates (0.01-0.06 at m = 0.5 and 0.02-0.12 at m = 1.5 over updates 100-250, against 0.49 at
 update 0; so it taught little).
 ``proposal_in_place`` reads the proposal in the rest's form (the whole clip, every step outside it hidden), and the
-hinge then stays active (0.19 after 50 updates at m = 0.5).
+hinge then stays active (0.19 after 50 updates at m = 0.5). Neither helped (seed 0, the Shapes-STA recipe with
+w = 2 otherwise; val R1@0.5 on 200 val videos): the in-place hinge stalled the generator (19-21 over six epochs),
+the in-place reading alone peaked at 34.3 in 16 epochs against the shipped run's 38.5. Both stay off by default.
 """
 
 from __future__ import annotations
