@@ -81,7 +81,7 @@ def _complement_losses(model: SCN, video: torch.Tensor, start: torch.Tensor, end
     vocab, ids = parts.batch_vocabulary(batch.words, batch.word_mask)
     mask = torch.ones(video.shape[:2], dtype=torch.bool)
     use = batch.word_mask.clone()
-    return model._complement_reconstruction(video, mask, start, end, batch.words, batch.word_mask, vocab, ids, use)
+    return model._rest_reconstruction(video, mask, start, end, batch.words, batch.word_mask, vocab, ids, use)
 
 
 def test_complement_reward_sees_only_the_steps_outside_each_proposal():

@@ -264,14 +264,6 @@ class SCN(MomentModel):
         weights = use.float()
         return (nll * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
-    @torch.no_grad()
-    def _complement_reconstruction(
-        self, video, video_mask, start, end, shown, word_mask, vocab, targets, use
-    ) -> torch.Tensor:
-        """``_rest_reconstruction`` without gradient: what ranks the proposals when only ``reward_complement``
-        is on."""
-        return self._rest_reconstruction(video, video_mask, start, end, shown, word_mask, vocab, targets, use)
-
     def _rest_reconstruction(
         self, video, video_mask, start, end, shown, word_mask, vocab, targets, use
     ) -> torch.Tensor:
@@ -336,8 +328,9 @@ class SCN(MomentModel):
         ranked_by = rec.detach()
         margin = torch.zeros((), device=video.device)
         if cfg.reward_complement > 0 or cfg.complement_margin > 0:
-            rest_of = self._rest_reconstruction if cfg.complement_margin > 0 else self._complement_reconstruction
-            rest = rest_of(video, video_mask, chosen_start, chosen_end, shown, word_mask, vocab, targets, use)
+            with torch.set_grad_enabled(torch.is_grad_enabled() and cfg.complement_margin > 0):  # only the hinge
+                rest = self._rest_reconstruction(video, video_mask, chosen_start, chosen_end, shown, word_mask,
+                                                 vocab, targets, use)  # fmt: skip
             ranked_by = ranked_by - cfg.reward_complement * rest.detach()
             if cfg.complement_margin > 0:
                 margin = parts.complement_hinge(rec, rest, ranked_by, cfg.complement_margin).mean()
