@@ -264,25 +264,36 @@ class SCN(MomentModel):
         weights = use.float()
         return (nll * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
+    def _read_reconstruction(self, frames, frame_mask, shown, word_mask, vocab, targets, use) -> torch.Tensor:
+        """Eqs. 4-7 for K readings of each sentence's video: ``frames`` (B*K, L, C) and ``frame_mask`` (B*K, L)
+        (sentence b's readings are rows b*K ... b*K + K-1); ``shown`` (B, M, E) the (masked) words, ``targets`` /
+        ``use`` (B, M). Returns L_rec (B, K)."""
+        k = frames.shape[0] // shown.shape[0]
+        f, _ = self.complete(
+            frames,
+            frame_mask,
+            shown.repeat_interleave(k, dim=0),
+            word_mask.repeat_interleave(k, dim=0),
+            causal=not self.config.use_masking,
+        )
+        rec = self._reconstruction(f, vocab, targets.repeat_interleave(k, dim=0), use.repeat_interleave(k, dim=0))
+        return rec.view(-1, k)
+
+    def _in_place(self, video, visible) -> tuple[torch.Tensor, torch.Tensor]:
+        """The whole clip once per reading, ``visible`` (B, K, T) the steps its attention may see (absolute
+        positions kept): frames (B*K, T, C) and mask (B*K, T)."""
+        b, k, steps = visible.shape
+        return video.repeat_interleave(k, dim=0), visible.reshape(b * k, steps)
+
     def _rest_reconstruction(
         self, video, video_mask, start, end, shown, word_mask, vocab, targets, use
     ) -> torch.Tensor:
         """L_rec (B, K) of the masked words from the rest of each video: the whole clip with the proposal's steps
         hidden from the attention (absolute positions kept). A proposal as long as the clip falls back to the
         whole clip (its contrast is then 0)."""
-        b, k = start.shape
-        inside = parts.inside_mask(video_mask, start, end)  # (B, K, T)
-        rest = video_mask[:, None, :] & ~inside
+        rest = video_mask[:, None, :] & ~parts.inside_mask(video_mask, start, end)  # (B, K, T)
         rest = torch.where(rest.any(-1, keepdim=True), rest, video_mask[:, None, :].expand_as(rest))
-        f, _ = self.complete(
-            video.repeat_interleave(k, dim=0),
-            rest.reshape(b * k, -1),
-            shown.repeat_interleave(k, dim=0),
-            word_mask.repeat_interleave(k, dim=0),
-            causal=not self.config.use_masking,
-        )
-        rec = self._reconstruction(f, vocab, targets.repeat_interleave(k, dim=0), use.repeat_interleave(k, dim=0))
-        return rec.view(b, k)
+        return self._read_reconstruction(*self._in_place(video, rest), shown, word_mask, vocab, targets, use)
 
     def loss(self, batch: WeakBatch) -> dict[str, torch.Tensor]:
         """Eq. 9. Keys: ``loss``; for logs ``rec`` and ``rank`` (batch means), ``explore_p``, ``best_rec``."""
@@ -291,8 +302,7 @@ class SCN(MomentModel):
         self._check(video, words)
         video_mask, word_mask = batch.video_mask.bool(), batch.word_mask.bool()
         lengths = video_mask.sum(1)
-        b, steps, _ = video.shape
-        k = cfg.top_k
+        steps = video.shape[1]
 
         logits = self.generate(video, video_mask, words, word_mask)["logits"]  # (B, T, n_k)
         start, end, valid = parts.candidate_spans(lengths, steps, cfg.ratios)
@@ -301,8 +311,7 @@ class SCN(MomentModel):
         chosen_logits = logits.flatten(1).gather(1, chosen)
         chosen_start, chosen_end = start.flatten(1).gather(1, chosen), end.flatten(1).gather(1, chosen)
         if cfg.proposal_in_place:
-            frames = video.repeat_interleave(k, dim=0)
-            frame_mask = parts.inside_mask(video_mask, chosen_start, chosen_end).reshape(b * k, steps)
+            frames, frame_mask = self._in_place(video, parts.inside_mask(video_mask, chosen_start, chosen_end))
         else:
             frames, frame_mask = self._proposal_frames(video, chosen_start, chosen_end)
 
@@ -316,15 +325,7 @@ class SCN(MomentModel):
             shown = words
             targets = torch.cat([ids[:, 1:], torch.full_like(ids[:, :1], -1)], dim=1)
             use = targets >= 0
-        f, _ = self.complete(
-            frames,
-            frame_mask,
-            shown.repeat_interleave(k, dim=0),
-            word_mask.repeat_interleave(k, dim=0),
-            causal=not cfg.use_masking,
-        )
-        rec = self._reconstruction(f, vocab, targets.repeat_interleave(k, dim=0), use.repeat_interleave(k, dim=0))
-        rec = rec.view(b, k)
+        rec = self._read_reconstruction(frames, frame_mask, shown, word_mask, vocab, targets, use)  # (B, K)
         ranked_by = rec.detach()
         margin = torch.zeros((), device=video.device)
         if cfg.reward_complement > 0 or cfg.complement_margin > 0:
