@@ -51,6 +51,7 @@ ABLATIONS = [
     {"reward_complement": 2.0, "complement_margin": 0.5},
     {"complement_margin": 0.5},
     {"proposal_in_place": True, "reward_complement": 2.0, "complement_margin": 0.5},
+    {"reward_complement": 2.0, "whole_clip_completion": 1.0},
 ]
 
 
@@ -99,6 +100,22 @@ def test_complement_reward_sees_only_the_steps_outside_each_proposal():
     # a proposal as long as the clip has no rest: it falls back to the whole clip instead of an empty attention
     whole = torch.tensor([[0, 0]]), torch.tensor([[17, 17]])
     assert torch.isfinite(_complement_losses(model, video[1:], *whole)).all()
+
+
+def test_whole_clip_completion_adds_the_clip_reading_to_eq_9():
+    torch.manual_seed(0)
+    plain = SCN(_small(dropout=0.0)).train()
+    extra = SCN(_small(dropout=0.0, whole_clip_completion=2.0)).train()
+    extra.load_state_dict(plain.state_dict())
+    torch.manual_seed(1)
+    base = plain.loss(_batch())
+    torch.manual_seed(1)
+    out = extra.loss(_batch())
+    assert float(base["whole_rec"]) == 0.0 and float(out["whole_rec"]) > 0
+    assert torch.allclose(out["loss"], base["loss"] + 2.0 * out["whole_rec"], atol=1e-5)
+    assert torch.allclose(out["rec"], base["rec"]) and torch.allclose(out["rank"], base["rank"])
+    with pytest.raises(ValueError, match="whole_clip_completion"):
+        SCNConfig(whole_clip_completion=-1.0)
 
 
 def test_n_update_counts_training_steps_and_survives_a_checkpoint(tmp_path):

@@ -145,6 +145,10 @@ class SCNConfig:
     # whole clip with every step outside the proposal hidden from the attention (absolute positions), the same
     # form in which the rest of the clip is read, so the two reconstructions compare like with like
     proposal_in_place: bool = False
+    # not in the paper (0 = off): weight of an extra eqs. 6-7 term that completes each sentence's masked words
+    # from its whole clip, which always holds the event, so the completion module learns where the words are
+    # seen whatever proposals the generator picks; see the module docstring
+    whole_clip_completion: float = 0.0
 
     def __post_init__(self) -> None:
         if self.hidden_dim % self.num_heads or self.hidden_dim % 2:
@@ -155,6 +159,8 @@ class SCNConfig:
             raise ValueError(f"reward_complement must be >= 0, got {self.reward_complement}")
         if self.complement_margin < 0 or self.complement_margin_weight < 0:
             raise ValueError("complement_margin and complement_margin_weight must be >= 0")
+        if self.whole_clip_completion < 0:
+            raise ValueError(f"whole_clip_completion must be >= 0, got {self.whole_clip_completion}")
         if not self.ratios or not all(0 < r <= 1 for r in self.ratios):
             raise ValueError(f"ratios must be a non-empty list in (0, 1], got {self.ratios}")
 
@@ -296,7 +302,8 @@ class SCN(MomentModel):
         return self._read_reconstruction(*self._in_place(video, rest), shown, word_mask, vocab, targets, use)
 
     def loss(self, batch: WeakBatch) -> dict[str, torch.Tensor]:
-        """Eq. 9. Keys: ``loss``; for logs ``rec`` and ``rank`` (batch means), ``explore_p``, ``best_rec``."""
+        """Eq. 9. Keys: ``loss``; for logs ``rec`` and ``rank`` (batch means), ``explore_p``, ``best_rec``,
+        ``margin`` (the complement hinge) and ``whole_rec`` (L_rec from the whole clip; 0 when off)."""
         cfg = self.config
         video, words = batch.video, batch.words
         self._check(video, words)
@@ -339,6 +346,10 @@ class SCN(MomentModel):
         scores = chosen_logits if cfg.rank_on_logits else torch.sigmoid(chosen_logits)
         ran = parts.rank_loss(scores, rewards)
         total = (rec + cfg.beta * ran).mean() + cfg.complement_margin_weight * margin
+        whole = torch.zeros((), device=video.device)
+        if cfg.whole_clip_completion > 0:  # one reading per sentence: the clip itself
+            whole = self._read_reconstruction(video, video_mask, shown, word_mask, vocab, targets, use).mean()
+            total = total + cfg.whole_clip_completion * whole
         if self.training:
             self.n_update += 1
         return {
@@ -347,6 +358,7 @@ class SCN(MomentModel):
             "rank": ran.detach().mean(),
             "best_rec": rec.detach().min(1).values.mean(),
             "margin": margin.detach(),
+            "whole_rec": whole.detach(),
             "explore_p": torch.tensor(p),
         }
 
