@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load, report_header  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import render_video, video_spec  # noqa: E402
 from vlanet_core.features.time_reversal import reverse_in_time  # noqa: E402
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     margin = float(getattr(predictor.model.config, "margin", 0.0))
     report = {
-        "model": str(args.model),
+        **report_header(args),
         "split": args.split,
         "videos": args.videos,
         "margin": margin,

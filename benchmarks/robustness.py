@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load, report_header  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX  # noqa: E402
@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vmr-robustness-") as folder:
         indices = range(args.first, args.first + args.videos)
         report = compare_codecs(predictor, indices, Path(folder), split=args.split, noise_control=args.noise_control)
-    report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
+    report = {**report_header(args), **report, "seconds": round(time.perf_counter() - started, 1)}
     emit_report(report, args.out)
     return 0 if all(c["target_met"] for c in report["codecs"].values()) else 1
 

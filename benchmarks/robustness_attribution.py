@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere: the package lives beside this folder
     sys.path.insert(0, str(REPO))
 
-from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load  # noqa: E402
+from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load, report_header  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
 from benchmarks.robustness import (  # noqa: E402
     SAME_MOMENT_IOU,
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vmr-attribution-") as folder:
         indices = range(args.first, args.first + args.videos)
         report = attribute(predictor, indices, Path(folder), split=args.split)
-    report = {"model": str(args.model), **report, "seconds": round(time.perf_counter() - started, 1)}
+    report = {**report_header(args), **report, "seconds": round(time.perf_counter() - started, 1)}
     emit_report(report, args.out)
     return 0
 

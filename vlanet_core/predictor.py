@@ -22,7 +22,7 @@ import torch
 
 from vlanet_core.checkpoint import build_model, load_checkpoint
 from vlanet_core.device import pick_device
-from vlanet_core.errors import FeatureSizeError
+from vlanet_core.errors import CheckpointError, FeatureSizeError
 from vlanet_core.features.types import DecodedVideo, VideoFeatures
 from vlanet_core.models.base import ModelOutput, MomentModel
 from vlanet_core.registry import BACKBONES, TEXT_ENCODERS
@@ -82,6 +82,25 @@ class Predictor:
         dev = pick_device(str(device) if device is not None else None)
         model = build_model(config["model"], config["model_config"]).to(dev)
         return cls(model, config, dev, name=name)
+
+    def with_model_settings(self, settings: dict[str, Any], name: str | None = None) -> Predictor:
+        """The same weights under other values of the model config's inference-time settings (VLANet's
+        ``stride_steps``, ``use_surrogate``, ``localisation``...): a new Predictor; ``self`` is unchanged.
+
+        Raises CheckpointError for a key the config does not have, a value it refuses, or a setting that changes
+        the shape of the weights (``hidden_dim``...), which no trained checkpoint can take."""
+        model_config = {**self.config["model_config"], **settings}
+        try:
+            model = build_model(self.config["model"], model_config)
+        except ValueError as err:
+            raise CheckpointError(f"model {self.name!r}: {err}") from err
+        try:
+            model.load_state_dict(self.model.state_dict())
+        except RuntimeError as err:
+            raise CheckpointError(f"model {self.name!r}: settings {settings} change its weights: {err}") from err
+        label = ",".join(f"{key}={value}" for key, value in settings.items())
+        config = {**self.config, "model_config": model_config}
+        return Predictor(model.to(self.device), config, self.device, name=name or f"{self.name}[{label}]")
 
     def encode_video(
         self, video: str | Path | DecodedVideo, progress: Callable[[float, str], None] | None = None

@@ -33,7 +33,6 @@ import numpy as np
 import torch
 
 from vlanet_core.bench.latency import summarise, timed
-from vlanet_core.checkpoint import build_model
 from vlanet_core.features.types import VideoFeatures
 from vlanet_core.predictor import Predictor
 
@@ -42,12 +41,7 @@ SPEEDUP_TARGET = 2.0  # the issue's bar for the surrogate selection
 
 def all_proposals_twin(predictor: Predictor) -> Predictor:
     """A predictor with the same weights and ``use_surrogate=False``."""
-    config = dict(predictor.config)
-    model_config = dict(config["model_config"], use_surrogate=False)
-    model = build_model(config["model"], model_config)
-    model.load_state_dict(predictor.model.state_dict())
-    model.to(predictor.device)
-    return Predictor(model, {**config, "model_config": model_config}, predictor.device, name=predictor.name + "-all")
+    return predictor.with_model_settings({"use_surrogate": False}, name=predictor.name + "-all")
 
 
 def _speedup(surrogate: float, every: float) -> float:
