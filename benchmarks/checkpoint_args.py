@@ -8,8 +8,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vlanet_core.errors import CheckpointError
 from vlanet_core.key_values import parse_key_values
+from vlanet_core.model_settings_cli import add_model_settings_argument, apply_model_settings
 from vlanet_core.predictor import Predictor
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "checkpoints" / "vlanet-shapes-sta"
@@ -24,13 +24,7 @@ def add_probe_arguments(parser: argparse.ArgumentParser, split: str, videos: int
     parser.add_argument("--first", type=int, default=0, help="index of the first video (default 0)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an inference-time model setting, same weights (e.g. stride_steps=6 for VLANet); repeatable",
-    )
+    add_model_settings_argument(parser)
 
 
 def load_checked_predictor(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Predictor:
@@ -43,14 +37,7 @@ def load_checked_predictor(parser: argparse.ArgumentParser, args: argparse.Names
     import torch
 
     torch.set_num_threads(args.threads)
-    predictor = Predictor.from_pretrained(args.model)
-    settings = parse_key_values(args.set)
-    if not settings:
-        return predictor
-    try:
-        return predictor.with_model_settings(settings)
-    except CheckpointError as err:
-        parser.error(f"--set: {err}")
+    return apply_model_settings(parser, Predictor.from_pretrained(args.model), args.set)
 
 
 def parse_and_load(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace, Predictor]:

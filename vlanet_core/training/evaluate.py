@@ -18,9 +18,8 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from vlanet_core.errors import CheckpointError
 from vlanet_core.evaluation.metrics import evaluate_rows
-from vlanet_core.key_values import parse_key_values
+from vlanet_core.model_settings_cli import add_model_settings_argument, apply_model_settings
 from vlanet_core.predictor import Predictor
 from vlanet_core.training.data import SplitData, shapes_sta_split
 
@@ -52,22 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--predictions", help="write the prediction rows here (jsonl)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (one query at a time gains little)")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an inference-time model setting, same weights (e.g. stride_steps=6 for VLANet); repeatable",
-    )
+    add_model_settings_argument(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
-    predictor = Predictor.from_pretrained(args.model)
-    settings = parse_key_values(args.set)
-    if settings:
-        try:
-            predictor = predictor.with_model_settings(settings)
-        except CheckpointError as err:
-            parser.error(f"--set: {err}")
+    predictor = apply_model_settings(parser, Predictor.from_pretrained(args.model), args.set)
     backbone = predictor.config.get("backbone") or {}
     params = backbone.get("params") if backbone.get("name") == "default" else None  # the model's own features
     split = shapes_sta_split(args.split, seed=args.seed, n_videos=args.videos, backbone_params=params)
