@@ -21,6 +21,8 @@ from vlanet_core.results import AttentionStage, RetrievalResult
 TOP_COLOURS = ("#d62728", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2")
 GT_COLOUR = "#2ca02c"
 SCORE_SCALE = "Viridis"
+# Negative blue, 0 white, positive red: for maps whose values take both signs (see ``word_time_colours``).
+SIGNED_SCALE = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]
 # Above this many tick labels, only every k-th is written, or the axis becomes unreadable.
 MAX_TICKS = 30
 
@@ -132,6 +134,19 @@ def timeline_figure(
     return fig
 
 
+def word_time_colours(weights: np.ndarray) -> dict:
+    """Heatmap colour settings for a word x time map: ``Blues`` for non-negative weights (WSRA, SCN, CI-MHA: attention
+    weights, 0 = none); for a map with negative values a diverging scale centred on 0 (``zmid``), so that the
+    strength of a cell is its distance from white whatever its sign.
+
+    VLANet's map is Fig. 5's outer product of the attended video and query features, whose sign no loss constrains
+    (eq. 13 scores through W1, W2); its largest magnitudes sit where the cascade's attention weights concentrate, and
+    there the products may well be negative. On a one-sided scale those cells would read as the weakest."""
+    if weights.size and float(np.nanmin(weights)) < 0.0:
+        return dict(colorscale=SIGNED_SCALE, zmid=0.0)
+    return dict(colorscale="Blues")
+
+
 def _word_time_heatmap(result: RetrievalResult, show_scale: bool = True) -> go.Heatmap:
     weights = np.asarray(result.word_time, dtype=float)
     tokens = [esc(t) for t in result.tokens][: weights.shape[0]]
@@ -141,10 +156,10 @@ def _word_time_heatmap(result: RetrievalResult, show_scale: bool = True) -> go.H
         x=np.asarray(result.times, dtype=float),
         y=list(range(weights.shape[0])),
         text=hover,
-        colorscale="Blues",
         showscale=show_scale,
         colorbar=dict(tickformat=".3~g", thickness=12),
-        hovertemplate="word %{text}<br>t = %{x:.2f} s<br>weight %{z:.4g}<extra></extra>",
+        hovertemplate="word %{text}<br>t = %{x:.2f} s<br>value %{z:.4g}<extra></extra>",
+        **word_time_colours(weights),
     )
 
 

@@ -292,6 +292,26 @@ def test_plots_handle_missing_attention_and_odd_stages():
     assert list(fig.layout.yaxis.ticktext) == ["the", "the", "red"]  # duplicate words keep their own rows
 
 
+def test_word_time_map_with_negative_values_gets_a_scale_centred_on_zero():
+    """VLANet's Fig. 5 map (V Q^T after the cascade) can be all negative; its strongest cells must not look empty."""
+    times = [0.0, 0.5, 1.0]
+    signed = np.array([[-1e-6, -2e-7, 0.0], [-3e-7, -1e-7, 0.0]])
+    result = RetrievalResult(
+        "v", "red up", "vlanet", 1.5, moments=[], tokens=["red", "up"], times=times, word_time=signed
+    )
+    heat = plots.word_time_figure(result).data[0]
+    assert heat.zmid == 0.0
+    scale = [tuple(stop) for stop in heat.colorscale]
+    assert scale[0][1] != scale[-1][1] and scale[len(scale) // 2] == (0.5, "#f7f7f7")  # white at zero, two hues
+    weights = RetrievalResult(
+        "v", "red up", "wsra", 1.5, moments=[], tokens=["red", "up"], times=times, word_time=np.abs(signed)
+    )
+    heat = plots.word_time_figure(weights).data[0]
+    assert heat.zmid is None and heat.colorscale[0][1] != "#2166ac"  # non-negative weights keep the one-hue scale
+    side = plots.compare_heatmaps_figure({"vlanet": result, "wsra": weights}).data
+    assert side[0].zmid == 0.0 and side[1].zmid is None
+
+
 def test_write_segment_rejects_non_video(tmp_path):
     bad = tmp_path / "x.mp4"
     bad.write_text("nope")
