@@ -17,6 +17,7 @@ import gradio as gr
 from app import handlers
 from app.examples import load_examples
 from app.handlers import AppContext
+from app.memory_trim import start_malloc_trim
 from app.model_cache import Loader, ModelCache
 from app.session import delete_session
 from app.settings import AppSettings
@@ -68,6 +69,7 @@ def build_demo(
         cache.preload()  # ZeroGPU runs handlers in a fresh process: load models in the main one
     cache.start_clip_probe()
     start_warm_up()  # numba compiles the feature loops now, not during the first request
+    start_malloc_trim(settings.malloc_trim_s)  # one thread per process, however many demos are built
     ctx = AppContext(settings, cache, load_examples(settings.examples_dir))
 
     # Thin wrappers: gradio injects gr.Progress through the default value, and spaces.GPU wraps model calls.
