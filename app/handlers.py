@@ -20,6 +20,7 @@ import pandas as pd
 from app import plots
 from app.clips import write_segment
 from app.examples import Example, find_ground_truth
+from app.feature_budget import FeatureBudget
 from app.model_cache import ModelCache
 from app.session import LastRun, Session, ensure_session, file_sha256
 from app.settings import AppSettings
@@ -38,9 +39,13 @@ class AppContext:
     settings: AppSettings
     cache: ModelCache
     examples: list[Example] = field(default_factory=list)
+    feature_budget: FeatureBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.feature_budget = FeatureBudget(int(self.settings.session_features_mb * 2**20))
 
     def session(self, value: Any) -> Session:
-        return ensure_session(value, self.settings.temp_root, self.settings.session_ttl_s)
+        return ensure_session(value, self.settings.temp_root, self.settings.session_ttl_s, self.feature_budget)
 
 
 def _progress_adapter(progress: Any):

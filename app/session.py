@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.feature_budget import FeatureBudget
 from vlanet_core.results import RetrievalResult
 
 # Features of this many (clip, backbone) pairs are kept per session: a few MB each, and users rarely go back further.
@@ -54,6 +55,8 @@ class Session:
     features: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
     last: LastRun | None = None
     created: float = field(default_factory=time.time)
+    # The app-wide budget of every session's cached features (``app/feature_budget.py``); None: this session only.
+    budget: FeatureBudget | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -65,20 +68,38 @@ class Session:
         key = (video_sha, backbone_key)
         if key in self.features:
             self.features.move_to_end(key)
+            if self.budget is not None:
+                self.budget.touch(self, key)
             return self.features[key]
         return None
 
     def store_features(self, video_sha: str, backbone_key: str, features: Any) -> None:
-        self.features[(video_sha, backbone_key)] = features
-        self.features.move_to_end((video_sha, backbone_key))
+        key = (video_sha, backbone_key)
+        self.features[key] = features
+        self.features.move_to_end(key)
         while len(self.features) > MAX_CACHED_FEATURES:
-            self.features.popitem(last=False)
+            old, _ = self.features.popitem(last=False)
+            if self.budget is not None:
+                self.budget.release(self, old)
+        if self.budget is not None:
+            self.budget.charge(self, key, feature_bytes(features))  # may make this or another session forget some
+
+    def forget_features(self, key: tuple[str, str]) -> None:
+        """Drop one cached entry (the budget calls this when the app's sessions hold too much)."""
+        self.features.pop(key, None)
 
     def cleanup(self) -> None:
         """Remove the session folder and forget cached features (safe to call twice)."""
         shutil.rmtree(self.root / self.session_id, ignore_errors=True)
         self.features.clear()
+        if self.budget is not None:
+            self.budget.release(self)
         self.last = None
+
+
+def feature_bytes(features: Any) -> int:
+    """Bytes of a ``VideoFeatures``' array (0 for anything without one)."""
+    return int(getattr(getattr(features, "features", None), "nbytes", 0) or 0)
 
 
 def delete_session(value: Any) -> None:
@@ -104,9 +125,9 @@ def sweep_stale_sessions(root: Path, max_age_s: float, now: float | None = None)
     return removed
 
 
-def ensure_session(value: Any, root: Path, max_age_s: float) -> Session:
+def ensure_session(value: Any, root: Path, max_age_s: float, budget: FeatureBudget | None = None) -> Session:
     """The session held in a ``gr.State``; a new one (and a sweep of stale folders) when the state is empty."""
     if isinstance(value, Session):
         return value
     sweep_stale_sessions(root, max_age_s)
-    return Session(root=root)
+    return Session(root=root, budget=budget)
