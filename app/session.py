@@ -12,6 +12,7 @@ import shutil
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,17 +67,20 @@ class Session:
 
     def cached_features(self, video_sha: str, backbone_key: str) -> Any | None:
         key = (video_sha, backbone_key)
-        if key in self.features:
+        features = self.features.get(key)
+        if features is None:
+            return None
+        with suppress(KeyError):  # the budget, on another session's thread, may have dropped it just now
             self.features.move_to_end(key)
-            if self.budget is not None:
-                self.budget.touch(self, key)
-            return self.features[key]
-        return None
+        if self.budget is not None:
+            self.budget.touch(self, key)
+        return features
 
     def store_features(self, video_sha: str, backbone_key: str, features: Any) -> None:
         key = (video_sha, backbone_key)
         self.features[key] = features
-        self.features.move_to_end(key)
+        with suppress(KeyError):  # as in ``cached_features``
+            self.features.move_to_end(key)
         while len(self.features) > MAX_CACHED_FEATURES:
             old, _ = self.features.popitem(last=False)
             if self.budget is not None:
