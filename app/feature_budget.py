@@ -8,9 +8,6 @@ a few hundred such sessions within the hour would hold gigabytes. The budget cou
 session and, past ``max_bytes``, makes the least recently used entry of any session forget its features; that
 session's next query on the clip decodes it again (correct, only slower).
 
-The app asks the predictors not to put the clip in the library's process-wide feature cache as well
-(``Predictor.encode_video(..., cache=False)``), so a clip's features are held once, by the session that asked.
-
 Sessions are held weakly: a session Gradio dropped without calling its delete callback stops counting once it is
 garbage-collected.
 """

@@ -77,8 +77,7 @@ def _features(ctx: AppContext, session: Session, predictor: Any, path: Path, sha
     report = _progress_adapter(progress)
     report(0.0, "Decoding the clip and extracting features")
     with guarded("reading the video"):
-        # the session keeps the copy (under the app's feature budget): none in the process-wide cache as well
-        features = predictor.encode_video(str(path), progress=report, cache=False)
+        features = predictor.encode_video(str(path), progress=report)
     duration = float(getattr(features, "duration", 0.0))
     if duration > ctx.settings.max_video_seconds:
         raise user_error(

@@ -92,7 +92,7 @@ class FakePredictor:
         folder = Path(folder)
         return cls(folder.name, json.loads((folder / "config.json").read_text()))
 
-    def encode_video(self, path: str, progress=None, cache: bool = True) -> VideoFeatures:
+    def encode_video(self, path: str, progress=None) -> VideoFeatures:
         type(self).encode_calls += 1
         capture = cv2.VideoCapture(str(path))
         if not capture.isOpened():

@@ -39,12 +39,7 @@ def clip(tmp_path_factory) -> Path:
 
 
 def test_real_predictor_end_to_end(ctx, clip):
-    from vlanet_core.predictor import shared_feature_cache
-
-    shared = shared_feature_cache()
-    shared.clear()
     out = handlers.retrieve(ctx, str(clip), "the red square moves to the right", "vlanet-test", 5, None)
-    assert len(shared) == 0  # the session holds the clip's features; the process-wide cache holds no second copy
     timeline, table, heatmap, payload, json_path, summary, stages, words, session = out
     result = session.last.result
     assert result.moments and len(table) == len(result.moments) <= 5

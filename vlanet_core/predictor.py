@@ -103,23 +103,14 @@ class Predictor:
         return Predictor(model.to(self.device), config, self.device, name=name or f"{self.name}[{label}]")
 
     def encode_video(
-        self,
-        video: str | Path | DecodedVideo,
-        progress: Callable[[float, str], None] | None = None,
-        cache: bool = True,
+        self, video: str | Path | DecodedVideo, progress: Callable[[float, str], None] | None = None
     ) -> VideoFeatures:
-        """Decode a file (or take frames already decoded) and compute the backbone's features.
-
-        ``cache``: look the file's content up in, and add it to, the process's bounded feature cache
-        (``shared_feature_cache``); False decodes and keeps nothing there, for a caller that keeps its own copies
-        (the app: each session's, under one budget) and would otherwise hold every clip twice.
-        """
+        """Decode a file (or take frames already decoded) and compute the backbone's features; cached by content."""
         if isinstance(video, DecodedVideo):
             return self.backbone.extract(video)
         from vlanet_core.features.pipeline import encode_video_file
 
-        shared = shared_feature_cache() if cache else None
-        return encode_video_file(video, self.backbone, cache=shared, progress=progress)
+        return encode_video_file(video, self.backbone, cache=shared_feature_cache(), progress=progress)
 
     @property
     def nms_threshold(self) -> float:
