@@ -20,7 +20,6 @@ import pandas as pd
 from app import plots
 from app.clips import write_segment
 from app.examples import Example, find_ground_truth
-from app.feature_budget import FeatureBudget
 from app.model_cache import ModelCache
 from app.session import LastRun, Session, ensure_session, file_sha256
 from app.settings import AppSettings
@@ -39,13 +38,9 @@ class AppContext:
     settings: AppSettings
     cache: ModelCache
     examples: list[Example] = field(default_factory=list)
-    feature_budget: FeatureBudget = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.feature_budget = FeatureBudget(int(self.settings.session_features_mb * 2**20))
 
     def session(self, value: Any) -> Session:
-        return ensure_session(value, self.settings.temp_root, self.settings.session_ttl_s, self.feature_budget)
+        return ensure_session(value, self.settings.temp_root, self.settings.session_ttl_s)
 
 
 def _progress_adapter(progress: Any):
@@ -62,29 +57,26 @@ def _progress_adapter(progress: Any):
     return report
 
 
-def _backbone_key(predictor: Any) -> str:
-    """Features are shared between models whose backbone (name and params) is the same."""
-    backbone = (getattr(predictor, "config", None) or {}).get("backbone")
-    return json.dumps(backbone, sort_keys=True) if backbone else f"model:{predictor.name}"
+def _features(ctx: AppContext, predictor: Any, path: Path, progress: Any) -> tuple[Any, bool]:
+    """The clip's features for this predictor's backbone, and whether no decoding was needed.
 
-
-def _features(ctx: AppContext, session: Session, predictor: Any, path: Path, sha: str, progress: Any) -> Any:
-    """The clip's features for this predictor's backbone: from the session when seen before, else encoded."""
-    key = _backbone_key(predictor)
-    cached = session.cached_features(sha, key)
-    if cached is not None:
-        return cached
-    report = _progress_adapter(progress)
-    report(0.0, "Decoding the clip and extracting features")
+    The predictor's process-wide feature cache (bounded in bytes, keyed by the file's content and the backbone) is
+    the only copy: sessions keep none, so many users with long clips cannot hold more than its bound, and an example
+    clip that one user ran is free for the next."""
     with guarded("reading the video"):
-        features = predictor.encode_video(str(path), progress=report)
+        features = predictor.cached_video(str(path))
+    reused = features is not None
+    if features is None:
+        report = _progress_adapter(progress)
+        report(0.0, "Decoding the clip and extracting features")
+        with guarded("reading the video"):
+            features = predictor.encode_video(str(path), progress=report)
     duration = float(getattr(features, "duration", 0.0))
     if duration > ctx.settings.max_video_seconds:
         raise user_error(
             f"The clip is {duration:.0f} s long; the limit is {ctx.settings.max_video_seconds:.0f} s. Trim it first."
         )
-    session.store_features(sha, key, features)
-    return features
+    return features, reused
 
 
 def _vid(ctx: AppContext, sha: str) -> str:
@@ -95,13 +87,14 @@ def _vid(ctx: AppContext, sha: str) -> str:
 
 
 def _run(
-    ctx: AppContext, session: Session, model: str, path: Path, sha: str, query: str, top_k: int, progress: Any
-) -> RetrievalResult:
+    ctx: AppContext, model: str, path: Path, sha: str, query: str, top_k: int, progress: Any
+) -> tuple[RetrievalResult, bool]:
+    """One model on one clip: the result, and whether the clip's features were already there."""
     with guarded("loading the model"):
         predictor = ctx.cache.get(model)
-    features = _features(ctx, session, predictor, path, sha, progress)
+    features, reused = _features(ctx, predictor, path, progress)
     with guarded("running the model"):
-        return predictor.predict(query, features, top_k=int(top_k), vid=_vid(ctx, sha))
+        return predictor.predict(query, features, top_k=int(top_k), vid=_vid(ctx, sha)), reused
 
 
 def _check_model(ctx: AppContext, model: Any) -> str:
@@ -128,7 +121,7 @@ def result_summary(result: RetrievalResult, trained_on: str, cached: bool) -> st
         f"**Query:** {esc(result.query)}",
         f"**Model:** `{esc(result.model)}` (trained on: {esc(trained_on)})",
         f"**Top moment:** {top.start:.2f}–{top.end:.2f} s (score {top.score:.3f})" if top else "**No moment found.**",
-        f"**Latency:** {result.latency_s:.3f} s" + (" (features reused from your last query)" if cached else ""),
+        f"**Latency:** {result.latency_s:.3f} s" + (" (features reused: clip seen before)" if cached else ""),
     ]
     if result.unknown_words:
         lines.append("**Ignored unknown words:** " + ", ".join(esc(w) for w in result.unknown_words))
@@ -177,9 +170,7 @@ def retrieve(
     top_k = int(min(max(int(top_k or 5), 1), 20))
     with guarded("reading the upload"):
         sha = file_sha256(path)
-    with guarded("loading the model"):
-        cached = session.cached_features(sha, _backbone_key(ctx.cache.get(model))) is not None
-    result = _run(ctx, session, model, path, sha, query, top_k, progress)
+    result, cached = _run(ctx, model, path, sha, query, top_k, progress)
     _warn_unknown(result)
     truth = find_ground_truth(ctx.examples, sha, query)
     session.last = LastRun(str(path), sha, query, model, top_k, result, truth)
@@ -267,7 +258,7 @@ def drop_word(ctx: AppContext, word: Any, state: Any, progress: Any = None) -> t
     path = Path(last.video_path)
     if not path.is_file():
         raise user_error("The clip of the last run is gone (session expired); run the query again.")
-    result = _run(ctx, session, last.model, path, last.video_sha, reduced, last.top_k, progress)
+    result, _ = _run(ctx, last.model, path, last.video_sha, reduced, last.top_k, progress)
     before, after = last.result.top, result.top
     if before is None or after is None:
         text = "One of the two runs found no moment."
@@ -310,7 +301,7 @@ def compare(ctx: AppContext, video: Any, query: Any, models: Any, state: Any, pr
         if progress is not None:
             _progress_adapter(progress)(i / len(chosen), f"Running {name}")
         started = time.perf_counter()
-        result = _run(ctx, session, name, path, sha, query, 5, progress)
+        result, _ = _run(ctx, name, path, sha, query, 5, progress)
         total = time.perf_counter() - started
         results[name] = result
         top = result.top

@@ -2,7 +2,8 @@
 
 A session owns a private temp folder (moment clips, downloadable JSON) that is removed when Gradio deletes the
 state (tab closed, or ``time_to_live`` passed) and, as a fallback, by ``sweep_stale_sessions`` when a new session
-starts. It also keeps the features of the last few clips, so a second query on the same clip decodes nothing.
+starts. It keeps no clip features: the predictors' process-wide cache (bounded in bytes, keyed by content) holds
+them once for every user, so a second query on the same clip decodes nothing (``handlers._features``).
 """
 
 from __future__ import annotations
@@ -11,17 +12,12 @@ import hashlib
 import shutil
 import time
 import uuid
-from collections import OrderedDict
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.feature_budget import FeatureBudget
 from vlanet_core.results import RetrievalResult
 
-# Features of this many (clip, backbone) pairs are kept per session: a few MB each, and users rarely go back further.
-MAX_CACHED_FEATURES = 4
 _HASH_CHUNK = 1 << 20
 
 
@@ -53,11 +49,8 @@ class Session:
 
     root: Path
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    features: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
     last: LastRun | None = None
     created: float = field(default_factory=time.time)
-    # The app-wide budget of every session's cached features (``app/feature_budget.py``); None: this session only.
-    budget: FeatureBudget | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder(self) -> Path:
@@ -65,45 +58,10 @@ class Session:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def cached_features(self, video_sha: str, backbone_key: str) -> Any | None:
-        key = (video_sha, backbone_key)
-        features = self.features.get(key)
-        if features is None:
-            return None
-        with suppress(KeyError):  # the budget, on another session's thread, may have dropped it just now
-            self.features.move_to_end(key)
-        if self.budget is not None:
-            self.budget.touch(self, key)
-        return features
-
-    def store_features(self, video_sha: str, backbone_key: str, features: Any) -> None:
-        key = (video_sha, backbone_key)
-        self.features[key] = features
-        with suppress(KeyError):  # as in ``cached_features``
-            self.features.move_to_end(key)
-        while len(self.features) > MAX_CACHED_FEATURES:
-            old, _ = self.features.popitem(last=False)
-            if self.budget is not None:
-                self.budget.release(self, old)
-        if self.budget is not None:
-            self.budget.charge(self, key, feature_bytes(features))  # may make this or another session forget some
-
-    def forget_features(self, key: tuple[str, str]) -> None:
-        """Drop one cached entry (the budget calls this when the app's sessions hold too much)."""
-        self.features.pop(key, None)
-
     def cleanup(self) -> None:
-        """Remove the session folder and forget cached features (safe to call twice)."""
+        """Remove the session folder and forget the last run (safe to call twice)."""
         shutil.rmtree(self.root / self.session_id, ignore_errors=True)
-        self.features.clear()
-        if self.budget is not None:
-            self.budget.release(self)
         self.last = None
-
-
-def feature_bytes(features: Any) -> int:
-    """Bytes of a ``VideoFeatures``' array (0 for anything without one)."""
-    return int(getattr(getattr(features, "features", None), "nbytes", 0) or 0)
 
 
 def delete_session(value: Any) -> None:
@@ -129,9 +87,9 @@ def sweep_stale_sessions(root: Path, max_age_s: float, now: float | None = None)
     return removed
 
 
-def ensure_session(value: Any, root: Path, max_age_s: float, budget: FeatureBudget | None = None) -> Session:
+def ensure_session(value: Any, root: Path, max_age_s: float) -> Session:
     """The session held in a ``gr.State``; a new one (and a sweep of stale folders) when the state is empty."""
     if isinstance(value, Session):
         return value
     sweep_stale_sessions(root, max_age_s)
-    return Session(root=root, budget=budget)
+    return Session(root=root)

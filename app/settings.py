@@ -3,8 +3,7 @@
 Environment variables (all optional):
 - ``VMR_CHECKPOINTS``: folder of checkpoint folders (default: ``checkpoints/`` beside ``app/``).
 - ``VMR_EXAMPLES``: folder holding ``examples.json`` and the example clips (default: ``assets/examples/``).
-- ``VMR_MAX_UPLOAD_MB``, ``VMR_MAX_VIDEO_SECONDS``, ``VMR_CONCURRENCY``, ``VMR_MALLOC_TRIM_S``,
-  ``VMR_SESSION_FEATURES_MB``: see ``AppSettings``.
+- ``VMR_MAX_UPLOAD_MB``, ``VMR_MAX_VIDEO_SECONDS``, ``VMR_CONCURRENCY``, ``VMR_MALLOC_TRIM_S``: see ``AppSettings``.
 """
 
 from __future__ import annotations
@@ -46,9 +45,6 @@ class AppSettings:
     concurrency: int = field(default_factory=lambda: int(_env_float("VMR_CONCURRENCY", 2)))
     # Session files older than this are swept even if the browser never said goodbye.
     session_ttl_s: float = 3600.0
-    # Clip features all sessions together may keep for repeat queries (``app/feature_budget.py``): 1,600 clips of
-    # 30 s or 80 of 10 min; past it the least recently used are decoded again when asked for.
-    session_features_mb: float = field(default_factory=lambda: _env_float("VMR_SESSION_FEATURES_MB", 256.0))
     # The playable moment clips are capped so that writing them stays well under a second per clip.
     clip_max_seconds: float = 60.0
     clip_max_side: int = 320

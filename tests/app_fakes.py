@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from app.session import file_sha256
 from vlanet_core.errors import (
     EmptyQueryError,
     NoFramesError,
@@ -86,6 +87,10 @@ class FakePredictor:
         self.name = name
         self.config = config
         self.trained_on = config.get("trained_on", "")
+        self.encoded: dict[str, VideoFeatures] = {}  # by content, as the real predictor's process-wide cache
+
+    def cached_video(self, path: str) -> VideoFeatures | None:
+        return self.encoded.get(file_sha256(path))
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str | None = None) -> FakePredictor:
@@ -116,9 +121,11 @@ class FakePredictor:
         steps = max(1, int(np.ceil(duration / step)))
         per_step = np.array_split(np.asarray(frames, np.float32), steps)
         feats = np.stack([chunk.mean(axis=0) if len(chunk) else np.zeros(3, np.float32) for chunk in per_step])
-        return VideoFeatures(
+        features = VideoFeatures(
             features=feats.astype(np.float32), step=step, duration=duration, backbone="fake", source=str(path)
         )
+        self.encoded[file_sha256(path)] = features
+        return features
 
     def predict(self, query: str, video: VideoFeatures, top_k: int = 5, vid: str | None = None) -> RetrievalResult:
         started = time.perf_counter()

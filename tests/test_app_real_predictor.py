@@ -73,3 +73,17 @@ def test_whole_video_baseline_has_no_heatmap_and_compares(ctx, clip):
         ctx, str(clip), "the red square", ["vlanet-test", "whole-video"], None
     )
     assert iou_table.shape == (2, 3) and len(latency) == 2
+
+
+def test_cached_video_looks_up_by_content_without_decoding(ctx, clip, tmp_path):
+    from vlanet_core.predictor import shared_feature_cache
+
+    predictor = ctx.cache.get("vlanet-test")
+    shared_feature_cache().clear()
+    copy = tmp_path / "same-bytes.mp4"
+    copy.write_bytes(Path(clip).read_bytes())
+    assert predictor.cached_video(str(clip)) is None
+    encoded = predictor.encode_video(str(clip))
+    found = predictor.cached_video(str(copy))  # the same content under another name
+    assert found is not None and found.source == str(copy)
+    np.testing.assert_array_equal(found.features, encoded.features)

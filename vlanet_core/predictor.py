@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,13 @@ class Predictor:
         from vlanet_core.features.pipeline import encode_video_file
 
         return encode_video_file(video, self.backbone, cache=shared_feature_cache(), progress=progress)
+
+    def cached_video(self, path: str | Path) -> VideoFeatures | None:
+        """The features ``encode_video(path)`` would return from the process's feature cache, without decoding
+        anything: None when this content has not been encoded with this backbone (or was evicted since)."""
+        cache = shared_feature_cache()
+        features = cache.get(cache.key_for(path, self.backbone))
+        return None if features is None else replace(features, source=str(path))
 
     @property
     def nms_threshold(self) -> float:
