@@ -82,6 +82,7 @@ class FakePredictor:
     """Deterministic stand-in for ``vlanet_core.Predictor`` (numpy only)."""
 
     encode_calls = 0  # class-wide, so tests can see whether a clip was decoded again
+    lookup_calls = 0  # class-wide: how often a clip's content was hashed to look it up
 
     def __init__(self, name: str, config: dict) -> None:
         self.name = name
@@ -90,6 +91,7 @@ class FakePredictor:
         self.encoded: dict[str, VideoFeatures] = {}  # by content, as the real predictor's process-wide cache
 
     def cached_video(self, path: str) -> VideoFeatures | None:
+        type(self).lookup_calls += 1
         return self.encoded.get(file_sha256(path))
 
     @classmethod

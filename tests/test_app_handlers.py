@@ -239,7 +239,9 @@ def test_inspector_stages_and_drop_a_word(ctx, clip):
 
 
 def test_compare_models(ctx, clip):
+    FakePredictor.encode_calls = FakePredictor.lookup_calls = 0
     timelines, heatmaps, iou_table, latency, _ = handlers.compare(ctx, str(clip), "the red circle", MODELS[:3], None)
+    assert FakePredictor.encode_calls == FakePredictor.lookup_calls == 1  # one backbone: one lookup, one decoding
     assert len([t for t in timelines.data if t.type == "bar"]) == 3
     assert timelines.layout.xaxis.matches == timelines.layout.xaxis2.matches == "x3"  # one shared time axis
     assert len([t for t in heatmaps.data if t.type == "heatmap"]) == 3
