@@ -75,14 +75,10 @@ def _features(
     key = _backbone_key(predictor)
     if request_memo is not None and key in request_memo:
         return request_memo[key], True
+    report = _progress_adapter(progress)
+    report(0.0, "Decoding the clip and extracting features")
     with guarded("reading the video"):
-        features = predictor.cached_video(str(path))
-    reused = features is not None
-    if features is None:
-        report = _progress_adapter(progress)
-        report(0.0, "Decoding the clip and extracting features")
-        with guarded("reading the video"):
-            features = predictor.encode_video(str(path), progress=report)
+        features, reused = predictor.encode_video_noting_reuse(str(path), progress=report)
     duration = float(getattr(features, "duration", 0.0))
     if duration > ctx.settings.max_video_seconds:
         raise user_error(

@@ -90,9 +90,10 @@ class FakePredictor:
         self.trained_on = config.get("trained_on", "")
         self.encoded: dict[str, VideoFeatures] = {}  # by content, as the real predictor's process-wide cache
 
-    def cached_video(self, path: str) -> VideoFeatures | None:
+    def encode_video_noting_reuse(self, path: str, progress=None) -> tuple[VideoFeatures, bool]:
         type(self).lookup_calls += 1
-        return self.encoded.get(file_sha256(path))
+        found = self.encoded.get(file_sha256(path))
+        return (found, True) if found is not None else (self.encode_video(path, progress), False)
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str | None = None) -> FakePredictor:

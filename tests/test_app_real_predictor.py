@@ -75,15 +75,19 @@ def test_whole_video_baseline_has_no_heatmap_and_compares(ctx, clip):
     assert iou_table.shape == (2, 3) and len(latency) == 2
 
 
-def test_cached_video_looks_up_by_content_without_decoding(ctx, clip, tmp_path):
+def test_encode_noting_reuse_hashes_the_file_once_and_says_when_it_decoded(ctx, clip, tmp_path, monkeypatch):
+    from vlanet_core.features import cache as cache_module
     from vlanet_core.predictor import shared_feature_cache
 
+    hashed: list[str] = []
+    digest = cache_module.file_digest
+    monkeypatch.setattr(cache_module, "file_digest", lambda path: hashed.append(str(path)) or digest(path))
     predictor = ctx.cache.get("vlanet-test")
     shared_feature_cache().clear()
     copy = tmp_path / "same-bytes.mp4"
     copy.write_bytes(Path(clip).read_bytes())
-    assert predictor.cached_video(str(clip)) is None
-    encoded = predictor.encode_video(str(clip))
-    found = predictor.cached_video(str(copy))  # the same content under another name
-    assert found is not None and found.source == str(copy)
+    encoded, reused = predictor.encode_video_noting_reuse(str(clip))
+    assert not reused and len(hashed) == 1  # a miss: hashed once, then decoded
+    found, reused = predictor.encode_video_noting_reuse(str(copy))  # the same content under another name
+    assert reused and len(hashed) == 2 and found.source == str(copy)
     np.testing.assert_array_equal(found.features, encoded.features)

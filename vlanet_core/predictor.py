@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,18 +106,18 @@ class Predictor:
         self, video: str | Path | DecodedVideo, progress: Callable[[float, str], None] | None = None
     ) -> VideoFeatures:
         """Decode a file (or take frames already decoded) and compute the backbone's features; cached by content."""
+        return self.encode_video_noting_reuse(video, progress)[0]
+
+    def encode_video_noting_reuse(
+        self, video: str | Path | DecodedVideo, progress: Callable[[float, str], None] | None = None
+    ) -> tuple[VideoFeatures, bool]:
+        """``encode_video``'s features, and whether the process's feature cache already held them (nothing was
+        decoded; frames already decoded are never cached)."""
         if isinstance(video, DecodedVideo):
-            return self.backbone.extract(video)
-        from vlanet_core.features.pipeline import encode_video_file
+            return self.backbone.extract(video), False
+        from vlanet_core.features.pipeline import encode_video_file_noting_reuse
 
-        return encode_video_file(video, self.backbone, cache=shared_feature_cache(), progress=progress)
-
-    def cached_video(self, path: str | Path) -> VideoFeatures | None:
-        """The features ``encode_video(path)`` would return from the process's feature cache, without decoding
-        anything: None when this content has not been encoded with this backbone (or was evicted since)."""
-        cache = shared_feature_cache()
-        features = cache.get(cache.key_for(path, self.backbone))
-        return None if features is None else replace(features, source=str(path))
+        return encode_video_file_noting_reuse(video, self.backbone, cache=shared_feature_cache(), progress=progress)
 
     @property
     def nms_threshold(self) -> float:

@@ -155,6 +155,17 @@ def encode_video_file(
     Raises FileNotFoundError and the typed errors of ``decode.py`` (NotAVideoError, CorruptVideoError,
     NoFramesError, VideoTooLongError, VideoTooLargeError) unchanged.
     """
+    return encode_video_file_noting_reuse(path, backbone, cache, progress)[0]
+
+
+def encode_video_file_noting_reuse(
+    path: str | os.PathLike[str],
+    backbone: Any,
+    cache: Any = None,
+    progress: Progress | None = None,
+) -> tuple[VideoFeatures, bool]:
+    """``encode_video_file``'s features, and whether ``cache`` already held them (nothing was decoded); the file
+    is hashed once either way."""
     report: Progress = progress if progress is not None else (lambda fraction, message: None)
     path = Path(path)
     report(0.0, "checking the file")
@@ -165,7 +176,7 @@ def encode_video_file(
         cached = cache.get(key)
         if cached is not None:
             report(1.0, "done")
-            return replace(cached, source=str(path))  # same content under another name: report this name
+            return replace(cached, source=str(path)), True  # same content under another name: report this name
     report(0.1, "decoding")
     if can_stream(backbone):
         expected = (info.duration or 60.0) * min(backbone.sample_fps, info.fps or backbone.sample_fps)
@@ -178,7 +189,7 @@ def encode_video_file(
     if cache is not None:
         cache.put(key, features)
     report(1.0, "done")
-    return features
+    return features, False
 
 
 __all__ = [
@@ -186,5 +197,6 @@ __all__ = [
     "Progress",
     "can_stream",
     "encode_video_file",
+    "encode_video_file_noting_reuse",
     "stream_decoder_threads",
 ]
