@@ -1,13 +1,14 @@
 """Do the shipped models score a Shapes-STA video that another program rendered as well as one of ours?
 
-    python benchmarks/spec_contract.py --videos 100 [--models NAME ...] [--out FILE]
+    python benchmarks/spec_contract.py --videos 100 [--models NAME ...] [--size 640x480 --fps 25] [--out FILE]
 
 The spec (``../shared/specs/shapes-sta.md``) is a contract: "Other programs render videos from this same text, so a
 video they render must be scored as well as one that the project renders". ``independent_renderer.py`` beside this
 file is such a program, written from the spec's text alone, without reading the project's renderer: its own
 sampler, hard-edged shapes drawn with Pillow (the project's renderer anti-aliases), its own spin direction, noise
-and rounding. Every video here is written as mp4v at 320x240, 10 fps, and read back through the app's decoding
-path (``Predictor.encode_video(path)``), as a user's file would be.
+and rounding. Every video here is written as mp4v (at 320x240, 10 fps unless ``--size`` / ``--fps`` say otherwise:
+the spec makes both parameters) and read back through the app's decoding path (``Predictor.encode_video(path)``),
+as a user's file would be.
 
 Two comparisons, each with every model of ``--models`` (default: the shipped checkpoints and the random and
 prior-only baselines, so that the chance figures of the same queries stand beside the models'):
@@ -45,11 +46,12 @@ from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.charades import read_shapes_sta  # noqa: E402
 from vlanet_core.data.records import Annotation  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, to_annotations, video_spec, write_video  # noqa: E402
+from vlanet_core.data.shapes_sta import parse_size  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
 
-SIZE = (320, 240)  # the spec's reference frame
+SIZE = (320, 240)  # the spec's reference frame and frame rate, the defaults of --size and --fps
 FPS = 10.0
 SPLIT, SEED = "test", 2  # the spec's default test seed, for both samplers
 FORMS = ("ours", "independent")
@@ -94,7 +96,8 @@ def paired_difference(first: np.ndarray, second: np.ndarray, rounds: int = 2000,
     picks = np.random.default_rng(seed).integers(0, len(gaps), size=(rounds, len(gaps)))
     means = gaps[picks].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
-    return {"points": round(100.0 * gaps.mean(), 1), "low": round(100.0 * low, 1), "high": round(100.0 * high, 1)}
+    figures = {"points": gaps.mean(), "low": low, "high": high}
+    return {key: round(100.0 * float(value), 1) for key, value in figures.items()}
 
 
 def ask_all(predictors: dict[str, Predictor], path: Path, vid: str, sentences: Sequence[str]) -> dict[str, list[dict]]:
@@ -107,8 +110,15 @@ def ask_all(predictors: dict[str, Predictor], path: Path, vid: str, sentences: S
     return out
 
 
-def same_scenes(predictors: dict[str, Predictor], indices: Sequence[int], folder: Path) -> dict[str, Any]:
-    """Comparison 1 of the module doc on the project's test videos ``indices``; files go to ``folder``."""
+def same_scenes(
+    predictors: dict[str, Predictor],
+    indices: Sequence[int],
+    folder: Path,
+    size: tuple[int, int] = SIZE,
+    fps: float = FPS,
+) -> dict[str, Any]:
+    """Comparison 1 of the module doc on the project's test videos ``indices``, both programs rendering at ``size``
+    (width, height) and ``fps``; files go to ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, list[dict]]] = {name: {form: [] for form in FORMS} for name in predictors}
     annotations: list[Annotation] = []
@@ -119,11 +129,11 @@ def same_scenes(predictors: dict[str, Predictor], indices: Sequence[int], folder
         annotations += to_annotations(sentence_rows)
         actions += [event.action for event in spec.events for _ in event.sentences]
         paths = {
-            "ours": write_video(spec, folder / f"{spec.vid}_ours.mp4", fps=FPS, size=SIZE, codec="mp4v"),
+            "ours": write_video(spec, folder / f"{spec.vid}_ours.mp4", fps=fps, size=size, codec="mp4v"),
             "independent": folder / f"{spec.vid}_independent.mp4",
         }
-        frames = independent_renderer.render_frames(spec.to_dict(), size=SIZE, fps=FPS)
-        independent_renderer.write_video(frames, paths["independent"], fps=FPS, codec="mp4v")
+        frames = independent_renderer.render_frames(spec.to_dict(), size=size, fps=fps)
+        independent_renderer.write_video(frames, paths["independent"], fps=fps, codec="mp4v")
         for form, path in paths.items():
             answers = ask_all(predictors, path, spec.vid, [row.sentence for row in sentence_rows])
             for name, model_rows in answers.items():
@@ -163,10 +173,16 @@ def by_action(
     return out
 
 
-def independent_split(predictors: dict[str, Predictor], count: int, folder: Path) -> dict[str, Any]:
-    """Comparison 2 of the module doc: the independent program's first ``count`` test videos and annotation files,
-    written to ``folder`` and read back with the project's reader."""
-    independent_renderer.write_split(folder, SPLIT, SEED, count, size=SIZE, fps=FPS, codec="mp4v")
+def independent_split(
+    predictors: dict[str, Predictor],
+    count: int,
+    folder: Path,
+    size: tuple[int, int] = SIZE,
+    fps: float = FPS,
+) -> dict[str, Any]:
+    """Comparison 2 of the module doc: the independent program's first ``count`` test videos (at ``size`` and
+    ``fps``) and annotation files, written to ``folder`` and read back with the project's reader."""
+    independent_renderer.write_split(folder, SPLIT, SEED, count, size=size, fps=fps, codec="mp4v")
     annotations, _ = read_shapes_sta(folder / f"{SPLIT}.txt")
     by_video: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in annotations:
@@ -199,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--videos", type=int, default=100, help="videos in each comparison (default 100)")
     parser.add_argument("--models", nargs="+", default=list(DEFAULT_MODELS), help="checkpoint folder names")
     parser.add_argument("--checkpoints", type=Path, default=REPO / "checkpoints", help="folder of checkpoints")
+    parser.add_argument("--size", type=parse_size, default=SIZE, help="frame size WxH of every video (320x240)")
+    parser.add_argument("--fps", type=float, default=FPS, help="frame rate of every video (10)")
     parser.add_argument("--skip", choices=("same_scenes", "independent_split"), action="append", default=[])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -210,12 +228,18 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     predictors = load_models(args.models, args.checkpoints)
-    report: dict[str, Any] = {"split": SPLIT, "seed": SEED, "size": list(SIZE), "fps": FPS, "codec": "mp4v"}
+    if not args.fps > 0:
+        parser.error("--fps must be positive")
+    report: dict[str, Any] = {"split": SPLIT, "seed": SEED, "size": list(args.size), "fps": args.fps, "codec": "mp4v"}
     with tempfile.TemporaryDirectory(prefix="vmr-spec-contract-") as folder:
         if "same_scenes" not in args.skip:
-            report["same_scenes"] = same_scenes(predictors, range(args.videos), Path(folder) / "same")
+            report["same_scenes"] = same_scenes(
+                predictors, range(args.videos), Path(folder) / "same", args.size, args.fps
+            )
         if "independent_split" not in args.skip:
-            report["independent_split"] = independent_split(predictors, args.videos, Path(folder) / "theirs")
+            report["independent_split"] = independent_split(
+                predictors, args.videos, Path(folder) / "theirs", args.size, args.fps
+            )
     report["seconds"] = round(time.perf_counter() - started, 1)
     emit_report(report, args.out)
     return 0
