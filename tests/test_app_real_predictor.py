@@ -91,3 +91,21 @@ def test_encode_noting_reuse_hashes_the_file_once_and_says_when_it_decoded(ctx, 
     found, reused = predictor.encode_video_noting_reuse(str(copy))  # the same content under another name
     assert reused and len(hashed) == 2 and found.source == str(copy)
     np.testing.assert_array_equal(found.features, encoded.features)
+
+
+def test_a_phone_clip_and_a_portrait_clip_go_through_the_app(ctx, tmp_path):
+    """An H.264 .mov as a phone writes it (full-range colour), and the same clip held upright (stored sideways with
+    a display rotation): each gets its moments, and the portrait one's moment clip is upright too."""
+    from tests.phone_clips import encode_clip, moving_box, with_display_rotation
+    from vlanet_core.features.decode import decode_video
+
+    frames = moving_box(frames=60, size=(160, 120))
+    stored = encode_clip(tmp_path / "phone.mov", "libx264", "-pix_fmt", "yuvj420p", frames=frames)
+    portrait = with_display_rotation(stored, tmp_path / "portrait.mov", 90)
+    for path, upright_size in ((stored, (120, 160)), (portrait, (160, 120))):
+        out = handlers.retrieve(ctx, str(path), "the yellow square moves to the right", "vlanet-test", 5, None)
+        session = out[-1]
+        assert session.last.result.moments and session.last.result.duration == pytest.approx(6.0, abs=0.1)
+        first_clip, _, session = handlers.moment_clips(ctx, session)
+        cut = decode_video(first_clip["value"], fps=10.0)
+        assert cut.frames.shape[1:3] == upright_size, (path.name, cut.frames.shape)

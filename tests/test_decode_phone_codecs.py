@@ -1,52 +1,13 @@
 """What phones and editors write, decoded by both decoders: H.264 in mp4 / mov / mkv, HEVC, AV1, and a portrait
-clip stored sideways with a display rotation. OpenCV's wheel writes none of these, so the clips are made with the
-FFmpeg binary of ``imageio-ffmpeg`` (a test requirement); each test skips, with the reason, where it is missing or
-lacks the encoder."""
+clip stored sideways with a display rotation (clips from ``tests/phone_clips.py``)."""
 
 from __future__ import annotations
-
-import subprocess
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.phone_clips import BOX_ROWS, FPS, FRAMES, SIZE, encode_clip, moving_box, with_display_rotation
 from vlanet_core.features.decode import decode_video, probe_video
-
-SIZE = (64, 48)  # width, height of the clips
-FRAMES = 20
-FPS = 10.0
-BOX = (5, 15)  # rows of the moving yellow box
-
-
-def _ffmpeg() -> str:
-    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (requirements-dev.txt) writes them")
-    return str(imageio_ffmpeg.get_ffmpeg_exe())
-
-
-@lru_cache(maxsize=1)
-def _encoders(exe: str) -> str:
-    return subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True, check=True).stdout
-
-
-def _frames() -> np.ndarray:
-    """(FRAMES, H, W, 3) uint8 RGB: grey, with a yellow 10x10 box moving one pixel right per frame."""
-    frames = np.full((FRAMES, SIZE[1], SIZE[0], 3), 50, np.uint8)
-    for i in range(FRAMES):
-        frames[i, BOX[0] : BOX[1], i : i + 10] = (240, 200, 30)
-    return frames
-
-
-def _encode(path: Path, encoder: str, *extra: str) -> Path:
-    exe = _ffmpeg()
-    if f" {encoder} " not in _encoders(exe):
-        pytest.skip(f"this FFmpeg has no {encoder} encoder")
-    command = [exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    command += ["-s", f"{SIZE[0]}x{SIZE[1]}", "-r", str(FPS), "-i", "-", "-c:v", encoder, *extra, str(path)]
-    subprocess.run(command, input=_frames().tobytes(), check=True, capture_output=True)
-    return path
-
 
 CLIPS = {
     "h264.mp4": ("libx264", "-pix_fmt", "yuv420p"),
@@ -62,15 +23,14 @@ CLIPS = {
 @pytest.mark.parametrize("decoder", ["opencv", "decord"])
 def test_phone_codecs_decode_with_both_decoders(tmp_path, name, decoder):
     encoder, *extra = CLIPS[name]
-    path = _encode(tmp_path / name, encoder, *extra)
+    path = encode_clip(tmp_path / name, encoder, *extra)
     video = decode_video(path, fps=FPS, decoder=decoder)
     assert video.frames.shape == (FRAMES, SIZE[1], SIZE[0], 3) and video.frames.dtype == np.uint8
     np.testing.assert_allclose(video.timestamps, np.arange(FRAMES) / FPS, atol=1e-3)
     assert video.duration == pytest.approx(FRAMES / FPS, abs=1e-3)
-    expected = _frames().astype(int)
     # lossy codecs at 64x48: the picture, not the bits (the box's edges blur by a pixel or two)
-    assert np.abs(video.frames.astype(int) - expected).mean() < 6.0
-    rows = video.frames[:, BOX[0] + 2 : BOX[1] - 2].astype(int)  # (FRAMES, 6, W, 3): the box's middle rows
+    assert np.abs(video.frames.astype(int) - moving_box().astype(int)).mean() < 6.0
+    rows = video.frames[:, BOX_ROWS[0] + 2 : BOX_ROWS[1] - 2].astype(int)  # (FRAMES, 6, W, 3): the box's middle
     yellow = (rows[..., 0] > 150) & (rows[..., 1] > 150) & (rows[..., 2] < 100)  # in RGB order, not BGR
     columns = np.argmax(yellow.all(axis=1), axis=1)  # first column of each frame that is yellow in every row
     assert np.abs(columns - np.arange(FRAMES)).max() <= 2, columns  # the box moves one pixel a frame
@@ -81,10 +41,8 @@ def test_a_sideways_portrait_clip_is_turned_upright(tmp_path, decoder):
     """A phone held upright stores landscape frames and a display rotation; both decoders apply it, so a 64x48
     clip with a 90-degree rotation decodes as 48x64 frames, turned counter-clockwise as FFmpeg's
     ``-display_rotation 90`` says, and the header reports the upright size too."""
-    stored = _encode(tmp_path / "stored.mp4", "libx264", "-pix_fmt", "yuv420p")
-    upright = tmp_path / "portrait.mp4"
-    command = [_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-display_rotation", "90", "-i", str(stored)]
-    subprocess.run([*command, "-c", "copy", str(upright)], check=True, capture_output=True)
+    stored = encode_clip(tmp_path / "stored.mp4", "libx264", "-pix_fmt", "yuv420p")
+    upright = with_display_rotation(stored, tmp_path / "portrait.mp4", 90)
     video = decode_video(upright, fps=FPS, decoder=decoder)
     assert video.frames.shape == (FRAMES, SIZE[0], SIZE[1], 3)
     turned = np.rot90(decode_video(stored, fps=FPS, decoder=decoder).frames, k=1, axes=(1, 2))
