@@ -120,3 +120,25 @@ def test_the_shipped_vlanet_scores_the_other_programs_videos_as_well_as_ours(tmp
     figures = report["models"]["vlanet-shapes-sta"]
     assert figures["independent"]["R1@0.5"] >= figures["ours"]["R1@0.5"] - 10.0, figures
     assert figures["independent"]["R1@0.5"] >= 40.0 and figures["mean_top1_iou"] >= 0.6, figures
+
+
+def test_the_other_program_renders_our_scenes_from_a_json_file(tmp_path, capsys):
+    """Its command line with ``--scenes``: the project's scene dicts in, videos of the asked size and rate and the
+    same annotation rows out, so that anyone can draw the project's split with the other program."""
+    import json
+
+    import cv2
+
+    specs = [video_spec("test", i) for i in (18, 7)]
+    (tmp_path / "scenes.json").write_text(json.dumps([spec.to_dict() for spec in specs]))
+    out = tmp_path / "drawn"
+    independent_renderer.main(["--scenes", str(tmp_path / "scenes.json"), "--out", str(out), "--size", "80x60"])
+    assert "wrote 2 videos" in capsys.readouterr().out
+    annotations, _ = read_shapes_sta(out / "test.txt")
+    ours = [(e.start, e.end, s) for spec in specs for e in spec.events for s in e.sentences]
+    assert [(a.spans[0][0], a.spans[0][1], a.sentence) for a in annotations] == pytest.approx(ours)
+    capture = cv2.VideoCapture(str(out / f"{specs[0].vid}.mp4"))
+    size = (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    capture.release()
+    assert size == (80, 60) and frames == round(specs[0].duration * 10)
