@@ -160,7 +160,7 @@ def same_scenes(
 def by_action(
     by_form: dict[str, list[dict]], annotations: Sequence[Annotation], actions: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """Action -> {"queries": n, form: R1@0.5 in percent} over the queries of that action."""
+    """Action -> {"queries": n, form: R1@0.5 in percent for each form of ``by_form``} over that action's queries."""
     groups: dict[str, list[int]] = defaultdict(list)
     for i, action in enumerate(actions):
         groups[action].append(i)
@@ -168,7 +168,7 @@ def by_action(
     for action, members in sorted(groups.items()):
         subset = [annotations[i] for i in members]
         out[action] = {"queries": len(members)} | {
-            form: accuracy([by_form[form][i] for i in members], subset)["R1@0.5"] for form in FORMS
+            form: accuracy([rows[i] for i in members], subset)["R1@0.5"] for form, rows in by_form.items()
         }
     return out
 
@@ -182,7 +182,8 @@ def independent_split(
 ) -> dict[str, Any]:
     """Comparison 2 of the module doc: the independent program's first ``count`` test videos (at ``size`` and
     ``fps``) and annotation files, written to ``folder`` and read back with the project's reader."""
-    independent_renderer.write_split(folder, SPLIT, SEED, count, size=size, fps=fps, codec="mp4v")
+    scenes = independent_renderer.write_split(folder, SPLIT, SEED, count, size=size, fps=fps, codec="mp4v")
+    action_of = {(s["vid"], text): e["action"] for s in scenes for e in s["events"] for text in e["sentences"]}
     annotations, _ = read_shapes_sta(folder / f"{SPLIT}.txt")
     by_video: dict[str, list[Annotation]] = defaultdict(list)
     for annotation in annotations:
@@ -194,10 +195,18 @@ def independent_split(
         for name, model_rows in answers.items():
             rows[name] += model_rows
         ordered += video_annotations
+    actions = [action_of[(a.vid, a.sentence)] for a in ordered]
     return {
         "videos": len(by_video),
         "queries": len(ordered),
         "models": {name: accuracy(model_rows, ordered) for name, model_rows in rows.items()},
+        "R1@0.5_by_action": {
+            name: {
+                action: group["independent"]
+                for action, group in by_action({"independent": r}, ordered, actions).items()
+            }
+            for name, r in rows.items()
+        },
     }
 
 

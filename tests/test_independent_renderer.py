@@ -82,6 +82,13 @@ def test_paired_difference_and_hits():
     assert top1_hits(rows, truth).tolist() == [True, False]  # IoU 0.75, then 0
 
 
+def events_written_to(folder: Path) -> list[dict]:
+    """Every event of the scenes the other program wrote to ``folder`` (its ``scenes.json``)."""
+    import json
+
+    return [event for scene in json.loads((folder / "scenes.json").read_text()) for event in scene["events"]]
+
+
 def test_the_contract_benchmark_scores_both_renderers(tmp_path):
     """``spec_contract`` on one short test video and one video of the other sampler, with the prior-only baseline
     (it reads only the duration, so both renderers must get the same answers) and the shipped VLANet."""
@@ -98,6 +105,9 @@ def test_the_contract_benchmark_scores_both_renderers(tmp_path):
     assert not list((tmp_path / "same").glob("*.mp4")), "the benchmark removes each file once asked"
     theirs = independent_split(predictors, 1, tmp_path / "theirs")
     assert theirs["videos"] == 1 and theirs["queries"] >= 2 and set(theirs["models"]) == set(predictors)
+    assert set(theirs["R1@0.5_by_action"]) == set(predictors)
+    written = {event["action"] for event in events_written_to(tmp_path / "theirs")}
+    assert set(theirs["R1@0.5_by_action"]["vlanet-shapes-sta"]) == written
 
 
 def test_an_unknown_model_name_is_refused_with_the_known_ones(tmp_path):
