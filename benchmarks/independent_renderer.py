@@ -65,6 +65,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import subprocess
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -431,10 +432,15 @@ def render_frames(
 
 
 def write_video(frames: np.ndarray, path: str | Path, fps: float = 10.0, codec: str = "mp4v") -> None:
-    """Write frames of shape (T, H, W, 3) uint8 RGB to a video file with cv2.VideoWriter."""
+    """Write frames of shape (T, H, W, 3) uint8 RGB to a video file with cv2.VideoWriter, or, for ``codec="h264"``
+    (which OpenCV's wheel does not write), with the FFmpeg of ``imageio-ffmpeg`` (libx264, yuv420p, its default
+    quality, as most tools write H.264)."""
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
     h, w = int(frames.shape[1]), int(frames.shape[2])
+    if codec == "h264":
+        _write_h264(frames, path, fps)
+        return
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), (w, h))
     if not writer.isOpened():
         raise RuntimeError(f"cv2.VideoWriter could not open {path!s} with codec {codec!r} ({w}x{h} @ {fps} fps)")
@@ -443,6 +449,20 @@ def write_video(frames: np.ndarray, path: str | Path, fps: float = 10.0, codec: 
             writer.write(cv2.cvtColor(np.ascontiguousarray(frame, dtype=np.uint8), cv2.COLOR_RGB2BGR))
     finally:
         writer.release()
+
+
+def _write_h264(frames: np.ndarray, path: str | Path, fps: float) -> None:
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise RuntimeError("codec 'h264' needs the imageio-ffmpeg package (pip install imageio-ffmpeg)") from None
+    h, w = int(frames.shape[1]), int(frames.shape[2])
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo"]
+    command += ["-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
+    command += ["-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
+    done = subprocess.run(command, input=np.ascontiguousarray(frames, dtype=np.uint8).tobytes(), capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"FFmpeg could not write {path!s} as H.264: {done.stderr.decode(errors='replace')[-300:]}")
 
 
 def annotation_rows(scene: dict[str, Any]) -> list[str]:

@@ -1,14 +1,15 @@
 """Do the shipped models score a Shapes-STA video that another program rendered as well as one of ours?
 
-    python benchmarks/spec_contract.py --videos 100 [--models NAME ...] [--size 640x480 --fps 25] [--out FILE]
+    python benchmarks/spec_contract.py --videos 100 [--models NAME ...] [--size 640x480 --fps 25] [--codec h264]
+        [--out FILE]
 
 The spec (``../shared/specs/shapes-sta.md``) is a contract: "Other programs render videos from this same text, so a
 video they render must be scored as well as one that the project renders". ``independent_renderer.py`` beside this
 file is such a program, written from the spec's text alone, without reading the project's renderer: its own
 sampler, hard-edged shapes drawn with Pillow (the project's renderer anti-aliases), its own spin direction, noise
-and rounding. Every video here is written as mp4v (at 320x240, 10 fps unless ``--size`` / ``--fps`` say otherwise:
-the spec makes both parameters) and read back through the app's decoding path (``Predictor.encode_video(path)``),
-as a user's file would be.
+and rounding. Every video here is written as mp4v (or H.264 with ``--codec h264``; at 320x240, 10 fps unless
+``--size`` / ``--fps`` say otherwise: the spec makes both parameters) and read back through the app's decoding
+path (``Predictor.encode_video(path)``), as a user's file would be.
 
 Two comparisons, each with every model of ``--models`` (default: the shipped checkpoints and the random and
 prior-only baselines, so that the chance figures of the same queries stand beside the models'):
@@ -45,7 +46,7 @@ from benchmarks import independent_renderer  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.charades import read_shapes_sta  # noqa: E402
 from vlanet_core.data.records import Annotation  # noqa: E402
-from vlanet_core.data.shapes import annotation_rows, to_annotations, video_spec, write_video  # noqa: E402
+from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes_sta import parse_size  # noqa: E402
 from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
@@ -55,6 +56,7 @@ SIZE = (320, 240)  # the spec's reference frame and frame rate, the defaults of 
 FPS = 10.0
 SPLIT, SEED = "test", 2  # the spec's default test seed, for both samplers
 FORMS = ("ours", "independent")
+CODECS = ("mp4v", "h264")  # h264 through the FFmpeg of imageio-ffmpeg, which OpenCV's wheel does not write
 SAME_MOMENT_IOU = 0.99  # as in robustness.py: identical proposal grids give IoU 1 for the same moment
 ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")
 DEFAULT_MODELS = (
@@ -116,9 +118,10 @@ def same_scenes(
     folder: Path,
     size: tuple[int, int] = SIZE,
     fps: float = FPS,
+    codec: str = "mp4v",
 ) -> dict[str, Any]:
     """Comparison 1 of the module doc on the project's test videos ``indices``, both programs rendering at ``size``
-    (width, height) and ``fps``; files go to ``folder``."""
+    (width, height) and ``fps``, written with ``codec`` (``CODECS``); files go to ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, list[dict]]] = {name: {form: [] for form in FORMS} for name in predictors}
     annotations: list[Annotation] = []
@@ -129,11 +132,16 @@ def same_scenes(
         annotations += to_annotations(sentence_rows)
         actions += [event.action for event in spec.events for _ in event.sentences]
         paths = {
-            "ours": write_video(spec, folder / f"{spec.vid}_ours.mp4", fps=fps, size=size, codec="mp4v"),
+            "ours": folder / f"{spec.vid}_ours.mp4",
             "independent": folder / f"{spec.vid}_independent.mp4",
         }
+        if codec == "mp4v":  # the project's own writer, as the robustness benchmark writes its files
+            write_video(spec, paths["ours"], fps=fps, size=size, codec="mp4v")
+        else:  # H.264: one FFmpeg writer for both programs' frames
+            ours = render_video(spec, size=size, fps=fps).frames
+            independent_renderer.write_video(ours, paths["ours"], fps=fps, codec=codec)
         frames = independent_renderer.render_frames(spec.to_dict(), size=size, fps=fps)
-        independent_renderer.write_video(frames, paths["independent"], fps=fps, codec="mp4v")
+        independent_renderer.write_video(frames, paths["independent"], fps=fps, codec=codec)
         for form, path in paths.items():
             answers = ask_all(predictors, path, spec.vid, [row.sentence for row in sentence_rows])
             for name, model_rows in answers.items():
@@ -179,10 +187,12 @@ def independent_split(
     folder: Path,
     size: tuple[int, int] = SIZE,
     fps: float = FPS,
+    codec: str = "mp4v",
 ) -> dict[str, Any]:
     """Comparison 2 of the module doc: the independent program's first ``count`` test videos (at ``size`` and
-    ``fps``) and annotation files, written to ``folder`` and read back with the project's reader."""
-    scenes = independent_renderer.write_split(folder, SPLIT, SEED, count, size=size, fps=fps, codec="mp4v")
+    ``fps``, written with ``codec``) and annotation files, written to ``folder`` and read back with the project's
+    reader."""
+    scenes = independent_renderer.write_split(folder, SPLIT, SEED, count, size=size, fps=fps, codec=codec)
     action_of = {(s["vid"], text): e["action"] for s in scenes for e in s["events"] for text in e["sentences"]}
     annotations, _ = read_shapes_sta(folder / f"{SPLIT}.txt")
     by_video: dict[str, list[Annotation]] = defaultdict(list)
@@ -226,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoints", type=Path, default=REPO / "checkpoints", help="folder of checkpoints")
     parser.add_argument("--size", type=parse_size, default=SIZE, help="frame size WxH of every video (320x240)")
     parser.add_argument("--fps", type=float, default=FPS, help="frame rate of every video (10)")
+    parser.add_argument("--codec", choices=CODECS, default="mp4v", help="how every video is written (mp4v)")
     parser.add_argument("--skip", choices=("same_scenes", "independent_split"), action="append", default=[])
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -239,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     predictors = load_models(args.models, args.checkpoints)
     if not args.fps > 0:
         parser.error("--fps must be positive")
-    report: dict[str, Any] = {"split": SPLIT, "seed": SEED, "size": list(args.size), "fps": args.fps, "codec": "mp4v"}
+    report: dict[str, Any] = {
+        "split": SPLIT,
+        "seed": SEED,
+        "size": list(args.size),
+        "fps": args.fps,
+        "codec": args.codec,
+    }
     with tempfile.TemporaryDirectory(prefix="vmr-spec-contract-") as folder:
         if "same_scenes" not in args.skip:
             report["same_scenes"] = same_scenes(

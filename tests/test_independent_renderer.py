@@ -152,3 +152,20 @@ def test_the_other_program_renders_our_scenes_from_a_json_file(tmp_path, capsys)
     frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     capture.release()
     assert size == (80, 60) and frames == round(specs[0].duration * 10)
+
+
+def test_the_other_program_writes_h264_through_ffmpeg(tmp_path):
+    """``codec="h264"`` (for ``spec_contract.py --codec h264``) goes through imageio-ffmpeg's FFmpeg, since OpenCV's
+    wheel writes no H.264; the file holds an H.264 stream of the frames."""
+    import cv2
+
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (requirements-dev.txt) writes H.264")
+    spec = ShapesVideo.from_dict({**video_spec("test", 18).to_dict(), "duration": 2.0, "events": []})
+    frames = independent_renderer.render_frames(spec.to_dict(), size=(80, 60))
+    independent_renderer.write_video(frames, tmp_path / "clip.mp4", codec="h264")
+    capture = cv2.VideoCapture(str(tmp_path / "clip.mp4"))
+    fourcc = int(capture.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little").decode()
+    ok, first = capture.read()
+    capture.release()
+    assert fourcc in ("avc1", "h264") and ok and first.shape == (60, 80, 3)
+    assert np.abs(first[:, :, ::-1].astype(int) - frames[0].astype(int)).mean() < 8.0  # lossy, but the same picture
