@@ -1,7 +1,9 @@
 """Independent, clean-room renderer of the Shapes-STA benchmark.
 
 Written from the specification text alone (``shapes-sta.md``), so that videos from a second program can be
-scored by the project's models and compared with the project's own renderer.
+scored by the project's models and compared with the project's own renderer. It imports nothing from
+``vlanet_core`` on purpose: the spec's tables (colours, backgrounds, phrases) are transcribed here a second time, so
+that a mistake in the project's transcription would show up as a difference instead of being shared.
 
 Public API
 ----------
