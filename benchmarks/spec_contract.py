@@ -257,15 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         "fps": args.fps,
         "codec": args.codec,
     }
+    files = {"size": args.size, "fps": args.fps, "codec": args.codec}
     with tempfile.TemporaryDirectory(prefix="vmr-spec-contract-") as folder:
         if "same_scenes" not in args.skip:
-            report["same_scenes"] = same_scenes(
-                predictors, range(args.videos), Path(folder) / "same", args.size, args.fps
-            )
+            report["same_scenes"] = same_scenes(predictors, range(args.videos), Path(folder) / "same", **files)
         if "independent_split" not in args.skip:
-            report["independent_split"] = independent_split(
-                predictors, args.videos, Path(folder) / "theirs", args.size, args.fps
-            )
+            report["independent_split"] = independent_split(predictors, args.videos, Path(folder) / "theirs", **files)
     report["seconds"] = round(time.perf_counter() - started, 1)
     emit_report(report, args.out)
     return 0

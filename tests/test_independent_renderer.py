@@ -169,3 +169,25 @@ def test_the_other_program_writes_h264_through_ffmpeg(tmp_path):
     capture.release()
     assert fourcc in ("avc1", "h264") and ok and first.shape == (60, 80, 3)
     assert np.abs(first[:, :, ::-1].astype(int) - frames[0].astype(int)).mean() < 8.0  # lossy, but the same picture
+
+
+def test_the_command_line_hands_size_rate_and_codec_to_every_file(tmp_path, monkeypatch, capsys):
+    """``--size``, ``--fps`` and ``--codec`` reach every file both comparisons write (recorded, not encoded)."""
+    import json
+
+    from benchmarks import spec_contract
+
+    written = []
+    write_mp4v = independent_renderer.write_video
+
+    def record(frames, path, fps=10.0, codec="mp4v"):
+        written.append((frames.shape[1:3], fps, codec))
+        write_mp4v(frames, path, fps=fps, codec="mp4v")  # any decodable file will do
+
+    monkeypatch.setattr(independent_renderer, "write_video", record)
+    argv = ["--videos", "1", "--models", "prior-only-shapes-sta", "--size", "80x60", "--fps", "5", "--codec", "h264"]
+    assert spec_contract.main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["size"], report["fps"], report["codec"]) == ([80, 60], 5.0, "h264")
+    assert len(written) == 3  # ours and theirs of the same scene (one writer for H.264), and their split's video
+    assert all(entry == ((60, 80), 5.0, "h264") for entry in written), written
