@@ -21,8 +21,8 @@ prior-only baselines, so that the chance figures of the same queries stand besid
    seed-2 videos), written with its annotation files, which the project's reader (``read_shapes_sta``) loads: a
    second program's benchmark end to end, from sampling to files.
 
-R@1 / R@5 at IoU 0.3 / 0.5 / 0.7 and mIoU in percent, per model and form, and R1@0.5 per action (the same-scenes
-comparison), since the spec leaves some actions' look open (spin direction, edges of shapes).
+R@1 / R@5 at IoU 0.3 / 0.5 / 0.7 and mIoU in percent, per model and form, and R1@0.5 per action in both
+comparisons, since the spec leaves some actions' look open (spin direction, edges of shapes).
 """
 
 from __future__ import annotations
@@ -243,13 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.videos < 1:
         parser.error("--videos must be >= 1")
+    if not args.fps > 0:
+        parser.error("--fps must be positive")
     import torch
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
     predictors = load_models(args.models, args.checkpoints)
-    if not args.fps > 0:
-        parser.error("--fps must be positive")
     report: dict[str, Any] = {
         "split": SPLIT,
         "seed": SEED,
