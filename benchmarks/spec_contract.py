@@ -4,7 +4,7 @@
         [--out FILE]
 
 The spec (``../shared/specs/shapes-sta.md``) is a contract: "Other programs render videos from this same text, so a
-video they render must be scored as well as one that the project renders". ``independent_renderer.py`` beside this
+video they render must be scored as well as one that the project renders". ``independent_renderer/`` beside this
 file is such a program, written from the spec's text alone, without reading the project's renderer: its own
 sampler, hard-edged shapes drawn with Pillow (the project's renderer anti-aliases), its own spin direction, noise
 and rounding. Every video here is written as mp4v (or H.264 with ``--codec h264``; at 320x240, 10 fps unless

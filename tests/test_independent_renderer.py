@@ -1,4 +1,4 @@
-"""The spec's contract from the other side: ``benchmarks/independent_renderer.py``, a second program written from
+"""The spec's contract from the other side: ``benchmarks/independent_renderer/``, a second program written from
 ``shapes-sta.md`` alone, samples videos that keep the project's reading of the rules, draws the project's scenes the
 way the project does (up to the details the spec leaves open), and ``benchmarks/spec_contract.py`` scores both."""
 
@@ -184,7 +184,8 @@ def test_the_command_line_hands_size_rate_and_codec_to_every_file(tmp_path, monk
         written.append((frames.shape[1:3], fps, codec))
         write_mp4v(frames, path, fps=fps, codec="mp4v")  # any decodable file will do
 
-    monkeypatch.setattr(independent_renderer, "write_video", record)
+    monkeypatch.setattr(independent_renderer, "write_video", record)  # what spec_contract calls
+    monkeypatch.setattr(independent_renderer.files, "write_video", record)  # what write_split calls
     argv = ["--videos", "1", "--models", "prior-only-shapes-sta", "--size", "80x60", "--fps", "5", "--codec", "h264"]
     assert spec_contract.main(argv) == 0
     report = json.loads(capsys.readouterr().out)

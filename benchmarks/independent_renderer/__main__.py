@@ -1,0 +1,3 @@
+from benchmarks.independent_renderer.cli import main
+
+main()
