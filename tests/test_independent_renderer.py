@@ -61,7 +61,7 @@ def test_both_renderers_draw_the_same_pictures_up_to_the_edges(index):
 
 def test_the_independent_split_reads_back_with_the_projects_reader(tmp_path):
     written = independent_renderer.write_split(tmp_path, "test", 2, 2, size=(80, 60), fps=5.0)
-    annotations, summary = read_shapes_sta(tmp_path / "test.txt")
+    annotations, _ = read_shapes_sta(tmp_path / "test.txt")
     assert [a.vid for a in annotations] == [s["vid"] for s in written for e in s["events"] for _ in e["sentences"]]
     assert all((tmp_path / f"{s['vid']}.mp4").is_file() for s in written)
     assert all(a.duration == pytest.approx(s["duration"]) for s in written for a in annotations if a.vid == s["vid"])
