@@ -70,3 +70,15 @@ def test_exact_top1_survives_compression(report):
 def test_overlap_shares():
     assert overlap_shares([1.0, 0.95, 0.6, 0.0]) == {"0.5": 0.75, "0.7": 0.5, "0.9": 0.5}
     assert overlap_shares([]) == {"0.5": 0.0, "0.7": 0.0, "0.9": 0.0}
+
+
+def test_h264_is_reported_beside_the_targets_codecs(tmp_path):
+    """``--h264``'s form: each video written as H.264 through imageio-ffmpeg and decoded, with the same figures, but
+    no target of its own (the target is about mp4v and webm)."""
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (requirements-dev.txt) writes H.264")
+    from benchmarks.robustness import H264
+
+    report = compare_codecs(shipped_vlanet_for_codecs(), SHORT_VIDEOS[:1], tmp_path, codecs={H264: H264})
+    figures = report["codecs"][H264]
+    assert figures["target_met"] is None and figures["queries"] == report["queries"] >= 2
+    assert figures["mean_step_cosine"] >= 0.95 and figures["mean_top1_iou"] >= 0.5, figures

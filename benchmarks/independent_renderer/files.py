@@ -4,7 +4,6 @@ files of a set of scenes."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from benchmarks.h264_writer import write_h264
 from benchmarks.independent_renderer.render import render_frames
 from benchmarks.independent_renderer.sample import sample_scene
 from benchmarks.independent_renderer.tables import REF_H, REF_W
@@ -25,7 +25,7 @@ def write_video(frames: np.ndarray, path: str | Path, fps: float = 10.0, codec: 
         raise ValueError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
     h, w = int(frames.shape[1]), int(frames.shape[2])
     if codec == "h264":
-        _write_h264(frames, path, fps)
+        write_h264(frames, path, fps)  # the one file-writing helper shared with the project's benchmarks
         return
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), float(fps), (w, h))
     if not writer.isOpened():
@@ -35,20 +35,6 @@ def write_video(frames: np.ndarray, path: str | Path, fps: float = 10.0, codec: 
             writer.write(cv2.cvtColor(np.ascontiguousarray(frame, dtype=np.uint8), cv2.COLOR_RGB2BGR))
     finally:
         writer.release()
-
-
-def _write_h264(frames: np.ndarray, path: str | Path, fps: float) -> None:
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise RuntimeError("codec 'h264' needs the imageio-ffmpeg package (pip install imageio-ffmpeg)") from None
-    h, w = int(frames.shape[1]), int(frames.shape[2])
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo"]
-    command += ["-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
-    command += ["-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
-    done = subprocess.run(command, input=np.ascontiguousarray(frames, dtype=np.uint8).tobytes(), capture_output=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"FFmpeg could not write {path!s} as H.264: {done.stderr.decode(errors='replace')[-300:]}")
 
 
 def annotation_rows(scene: dict[str, Any]) -> list[str]:
