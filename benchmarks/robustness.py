@@ -22,9 +22,9 @@ disagreeing queries to look at, the share of queries whose two top-1 moments sti
 0.9 (how far the others move), and the accuracy on the files beside the in-memory accuracy. ``compare_codecs`` is
 the same comparison as a function (the tests call it).
 
-``--h264`` adds the same figures for each video written as H.264 (``benchmarks/h264_writer.py``, libx264 at FFmpeg's
-default quality), the codec phones and most tools write; the target and the exit status stay those of mp4v and
-webm.
+``--h264`` adds the same figures for each video written as H.264 (``benchmarks/ffmpeg_writer.py``, libx264 at
+FFmpeg's default quality), the codec phones and most tools write; the target and the exit status stay those of
+mp4v and webm.
 
 ``--noise-control`` adds a control without any file: each video rendered in memory a second time with other pixel
 noise (same sigma, same pictures), under "noise_control", so that the part of the disagreement any change of
@@ -48,7 +48,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package live
     sys.path.insert(0, str(REPO))
 
 from benchmarks.checkpoint_args import add_probe_arguments, parse_and_load, report_header  # noqa: E402
-from benchmarks.h264_writer import write_h264  # noqa: E402
+from benchmarks.ffmpeg_writer import write_h264  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes.writer import CODEC_SUFFIX  # noqa: E402
@@ -66,7 +66,7 @@ ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")  # percentages 
 CONTROL_LABEL = "noise reseed"
 CONTROL_NOISE_STREAM = 99  # any stream but render.NOISE_STREAM: the same pictures under other pixel noise
 ISSUE_CODECS = ("mp4v", "webm")  # the forms the target is about; others (--h264) are reported beside them
-H264 = "h264"  # written through imageio-ffmpeg's FFmpeg (benchmarks/h264_writer.py), which OpenCV's wheel cannot
+H264 = "h264"  # written through imageio-ffmpeg's FFmpeg (benchmarks/ffmpeg_writer.py), which OpenCV's wheel cannot
 
 
 def file_codecs() -> dict[str, str]:
@@ -112,16 +112,17 @@ def control_sources(codecs: dict[str, str], noise_control: bool) -> dict[str, st
 
 
 def other_forms(
-    predictor: Predictor, spec: Any, folder: Path, sources: dict[str, str | None]
+    predictor: Predictor, spec: Any, folder: Path, sources: dict[str, str | None], frames: np.ndarray | None = None
 ) -> dict[str, VideoFeatures]:
     """The features of ``spec``'s video in each form of ``sources`` (``control_sources``): written with the codec
-    to ``folder`` and decoded through the app's path, or (codec None) rendered in memory with other pixel noise."""
+    to ``folder`` and decoded through the app's path, or (codec None) rendered in memory with other pixel noise.
+    ``frames``: the clip's in-memory render at ``SIZE``, when the caller has it, so H.264 does not draw it again."""
     out = {}
     for label, codec in sources.items():
         if codec is None:
             out[label] = predictor.encode_video(render_video(spec, size=SIZE, noise_stream=CONTROL_NOISE_STREAM))
-        elif codec == H264:
-            frames = render_video(spec, size=SIZE).frames
+        elif codec == H264:  # piped from the in-memory render (``frames``, when the caller already has it)
+            frames = render_video(spec, size=SIZE).frames if frames is None else frames
             out[label] = predictor.encode_video(write_h264(frames, folder / f"{spec.vid}_h264.mp4"))
         else:
             path = write_video(spec, folder / f"{spec.vid}_{codec}{CODEC_SUFFIX[codec]}", size=SIZE, codec=codec)
@@ -142,7 +143,8 @@ def overlap_shares(ious: Sequence[float], thresholds: Sequence[float] = LOOSER_I
     return {f"{t:g}": round(float((values >= t).mean()) if values.size else 0.0, 4) for t in thresholds}
 
 
-def _accuracy(rows: list[dict], annotations: list[Any]) -> dict[str, float]:
+def accuracy(rows: Sequence[dict], annotations: Sequence[Any]) -> dict[str, float]:
+    """The evaluator's figures of prediction ``rows`` in percent, one decimal (``ACCURACY_KEYS``)."""
     metrics = evaluate_rows(rows, annotations)
     return {key: round(100.0 * metrics[key], 1) for key in ACCURACY_KEYS}
 
@@ -177,7 +179,8 @@ def compare_codecs(
     annotations: list[Any] = []
     for index in indices:
         spec = video_spec(split, index)
-        reference = predictor.encode_video(render_video(spec, size=SIZE))
+        rendered = render_video(spec, size=SIZE)
+        reference = predictor.encode_video(rendered)
         sentence_rows = annotation_rows(spec)
         annotations += to_annotations(sentence_rows)
         queries = [row.sentence for row in sentence_rows]
@@ -185,7 +188,7 @@ def compare_codecs(
         for query in queries:
             wanted[query], row = answer(predictor, query, reference, spec.vid)
             memory_rows.append(row)
-        for label, decoded in other_forms(predictor, spec, folder, sources).items():
+        for label, decoded in other_forms(predictor, spec, folder, sources, rendered.frames).items():
             cosines[label].append(step_cosines(reference, decoded))
             seen_ref, seen_file = model_input(predictor, reference), model_input(predictor, decoded)
             input_cosines[label].append(step_cosines(seen_ref, seen_file))
@@ -202,7 +205,7 @@ def compare_codecs(
                         {"vid": spec.vid, "query": query, "in_memory": wanted[query], "file": got, "iou": overlap}
                     )
     names = getattr(predictor.backbone, "feature_names", lambda: [])()
-    in_memory = _accuracy(memory_rows, annotations)
+    in_memory = accuracy(memory_rows, annotations)
     per_codec = {}
     for label, codec in sources.items():
         steps = np.concatenate(cosines[label])
@@ -225,7 +228,7 @@ def compare_codecs(
             "mean_top1_iou": round(float(np.mean(ious[label])), 4),
             "top1_iou_at_least": overlap_shares(ious[label]),
             "target_met": float(np.mean(agree[label])) >= AGREEMENT_TARGET if label in ISSUE_CODECS else None,
-            "accuracy_file": _accuracy(file_rows[label], annotations),
+            "accuracy_file": accuracy(file_rows[label], annotations),
             "disagreements": misses[label],
         }
     control = per_codec.pop(CONTROL_LABEL, None)

@@ -44,11 +44,11 @@ if str(REPO) not in sys.path:  # run as a script from anywhere: the package live
 
 from benchmarks import independent_renderer  # noqa: E402
 from benchmarks.report_output import emit_report  # noqa: E402
+from benchmarks.robustness import SAME_MOMENT_IOU, accuracy  # noqa: E402
 from vlanet_core.data.charades import read_shapes_sta  # noqa: E402
 from vlanet_core.data.records import Annotation  # noqa: E402
 from vlanet_core.data.shapes import annotation_rows, render_video, to_annotations, video_spec, write_video  # noqa: E402
 from vlanet_core.data.shapes_sta import parse_size  # noqa: E402
-from vlanet_core.evaluation.metrics import evaluate_rows  # noqa: E402
 from vlanet_core.predictor import Predictor  # noqa: E402
 from vlanet_core.spans import iou  # noqa: E402
 
@@ -57,8 +57,6 @@ FPS = 10.0
 SPLIT, SEED = "test", 2  # the spec's default test seed, for both samplers
 FORMS = ("ours", "independent")
 CODECS = ("mp4v", "h264")  # h264 through the FFmpeg of imageio-ffmpeg, which OpenCV's wheel does not write
-SAME_MOMENT_IOU = 0.99  # as in robustness.py: identical proposal grids give IoU 1 for the same moment
-ACCURACY_KEYS = ("R1@0.3", "R1@0.5", "R1@0.7", "R5@0.5", "mIoU")
 DEFAULT_MODELS = (
     "vlanet-shapes-sta",
     "vlanet-all-proposals-shapes-sta",
@@ -69,12 +67,6 @@ DEFAULT_MODELS = (
     "random",
     "prior-only-shapes-sta",
 )
-
-
-def accuracy(rows: Sequence[dict], annotations: Sequence[Any]) -> dict[str, float]:
-    """The evaluator's figures of ``rows`` in percent, one decimal (``ACCURACY_KEYS``)."""
-    metrics = evaluate_rows(rows, annotations)
-    return {key: round(100.0 * metrics[key], 1) for key in ACCURACY_KEYS}
 
 
 def top1(row: dict) -> tuple[float, float]:

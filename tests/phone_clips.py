@@ -1,6 +1,6 @@
-"""Clips as phones and editors write them (H.264, HEVC, AV1; a display rotation), made with the FFmpeg binary of
-``imageio-ffmpeg`` (a test requirement), since OpenCV's wheel writes none of these. Every helper skips the calling
-test, with the reason, where that FFmpeg or the encoder asked for is missing."""
+"""Clips as phones and editors write them (H.264, HEVC, AV1; a display rotation), made with the FFmpeg of
+``imageio-ffmpeg`` (a test requirement, ``benchmarks/ffmpeg_writer.py``), since OpenCV's wheel writes none of these.
+Every helper skips the calling test, with the reason, where that FFmpeg or the encoder asked for is missing."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from benchmarks.ffmpeg_writer import encode_frames
 
 SIZE = (64, 48)  # width, height of the default clip
 FRAMES = 20
@@ -37,15 +39,9 @@ def moving_box(frames: int = FRAMES, size: tuple[int, int] = SIZE) -> np.ndarray
 
 def encode_clip(path: Path, encoder: str, *extra: str, frames: np.ndarray | None = None, fps: float = FPS) -> Path:
     """Write ``frames`` (default ``moving_box()``) to ``path`` with FFmpeg's ``encoder`` and ``extra`` options."""
-    exe = ffmpeg_exe()
-    if f" {encoder} " not in _encoders(exe):
+    if f" {encoder} " not in _encoders(ffmpeg_exe()):
         pytest.skip(f"this FFmpeg has no {encoder} encoder")
-    frames = moving_box() if frames is None else frames
-    height, width = frames.shape[1:3]
-    command = [exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    command += ["-s", f"{width}x{height}", "-r", str(fps), "-i", "-", "-c:v", encoder, *extra, str(path)]
-    subprocess.run(command, input=np.ascontiguousarray(frames).tobytes(), check=True, capture_output=True)
-    return path
+    return encode_frames(moving_box() if frames is None else frames, path, fps, encoder, extra)
 
 
 def with_display_rotation(source: Path, path: Path, degrees: int) -> Path:

@@ -10,7 +10,8 @@ Public API
 - ``sample_scene(split, index, seed) -> dict``: one scene, a pure function of (split, seed, index).
 - ``render_frames(scene, size=(320, 240), fps=10.0, noise_seed=0) -> np.ndarray``: frames of shape (T, H, W, 3),
   uint8 RGB, at times t = k / fps covering [0, duration).
-- ``write_video(frames, path, fps=10.0, codec="mp4v")``: an mp4 through ``cv2.VideoWriter``.
+- ``write_video(frames, path, fps=10.0, codec="mp4v")``: a file through ``cv2.VideoWriter``, or H.264 through
+  imageio-ffmpeg's FFmpeg (``codec="h264"``).
 - ``write_scenes(out_dir, scenes, ...)`` / ``write_split(out_dir, split, seed, count, ...)``: videos plus the
   Charades-STA style annotation files ``<split>.txt``, ``<split>.json`` and ``scenes.json``.
 - CLI: ``python -m benchmarks.independent_renderer --split test --seed 2 --count 10 --out DIR`` or

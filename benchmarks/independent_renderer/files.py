@@ -11,7 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from benchmarks.h264_writer import write_h264
+from benchmarks.ffmpeg_writer import write_h264
 from benchmarks.independent_renderer.render import render_frames
 from benchmarks.independent_renderer.sample import sample_scene
 from benchmarks.independent_renderer.tables import REF_H, REF_W
